@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Idempotent set-up for `just run` and `just test`: system packages (Debian/Ubuntu),
+# the backend's Python env from its pinned lock, and npm packages where a shell needs them.
+# Each step prints what it does, and skips itself when already done.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+step() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
+skip() { printf '    %s\n' "$*"; }
+
+# --- System packages (WebKitGTK for wry/Tauri, Xvfb for headless runs) -----------
+apt_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev
+  libayatana-appindicator3-dev xvfb xauth pkg-config)
+system_packages() {
+  [ "$(uname -s)" = Linux ] || { skip "system packages: nothing to install on $(uname -s)"; return; }
+  command -v dpkg-query >/dev/null || { skip "system packages: not Debian/Ubuntu, install WebKitGTK 4.1 and Xvfb yourself"; return; }
+  local missing=()
+  for p in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then skip "system packages: present"; return; fi
+  step "Installing ${#missing[@]} system packages (about 1-2 min): ${missing[*]}"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# --- Backend Python env (backend/.venv from backend/requirements.lock) -------------
+python_env() {
+  local venv="$root/backend/.venv" lock="$root/backend/requirements.lock" py="${PYTHON:-python3}"
+  local bin="$venv/bin"; [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
+  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+    || { echo "error: Python >= 3.11 is required (found: $("$py" --version 2>&1))" >&2; exit 1; }
+  local want; want="$("$py" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$lock")"
+  if [ -f "$venv/.lock-sha256" ] && [ "$(cat "$venv/.lock-sha256")" = "$want" ]; then
+    skip "backend env: up to date ($venv)"; return
+  fi
+  step "Creating the backend's Python env from requirements.lock"
+  [ -d "$venv" ] || "$py" -m venv "$venv"
+  [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
+  "$bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$lock"
+  step "Precompiling the backend (faster cold starts)"
+  "$bin/python" -m compileall -q "$root/backend" -x '/\.venv/' >/dev/null || true
+  "$bin/python" -m compileall -q "$venv/lib" >/dev/null 2>&1 || true
+  echo "$want" > "$venv/.lock-sha256"
+}
+
+# --- npm packages (shells with a package.json) --------------------------------------
+npm_packages() {
+  local found=0
+  for pkg in "$root"/shells/*/package.json; do
+    [ -f "$pkg" ] || continue
+    found=1
+    local dir; dir="$(dirname "$pkg")"
+    if [ -d "$dir/node_modules" ] && [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then
+      skip "npm: up to date (${dir#"$root"/})"; continue
+    fi
+    step "Installing npm packages in ${dir#"$root"/}"
+    (cd "$dir" && ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  done
+  [ $found -eq 1 ] || skip "npm: no shell needs npm packages"
+}
+
+case "${1:-all}" in
+  system) system_packages ;;
+  python) python_env ;;
+  npm) npm_packages ;;
+  all) system_packages; python_env; npm_packages ;;
+  *) echo "usage: $0 [all|system|python|npm]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,305 @@
+//! Shell descriptors: `shells/<name>/conformance.toml`, the conformance plug-in surface.
+//!
+//! A shell joins the suite by adding a folder with a descriptor; the tests are never edited.
+//! See `docs/architecture.md` ("Conformance descriptor") for the format.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// One shell's descriptor, as written in its `conformance.toml` (placeholders not yet expanded).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Descriptor {
+    /// Row id in the matrix, e.g. `wry`.
+    pub name: String,
+    /// Row label shown in the matrix; defaults to `name`.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Build step, run from the workspace root once per test process. Optional.
+    #[serde(default)]
+    pub build: Option<Vec<String>>,
+    /// The command that launches the shell: program followed by its arguments.
+    pub command: Vec<String>,
+    /// Whether the shell needs a display (the harness starts Xvfb on Linux when `DISPLAY` is unset).
+    #[serde(default)]
+    pub display: bool,
+    /// SHOULD clauses this shell claims, e.g. `["C-READY-4"]`.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Clause id -> reason. Reported as expected failures, never skipped.
+    #[serde(default)]
+    pub expected_failures: BTreeMap<String, String>,
+}
+
+/// Values substituted for `{target_dir}`, `{backend}`, `{workspace}` and `{exe}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholders {
+    pub target_dir: PathBuf,
+    pub backend: PathBuf,
+    pub workspace: PathBuf,
+    pub exe: String,
+}
+
+impl Placeholders {
+    /// The placeholders of this workspace: `{target_dir}` is `CARGO_TARGET_DIR`, else the target
+    /// dir this test binary was built into, else `<workspace>/target`.
+    pub fn for_workspace(workspace: &Path) -> Self {
+        Placeholders {
+            target_dir: target_dir(workspace),
+            backend: workspace.join("backend"),
+            workspace: workspace.to_path_buf(),
+            exe: std::env::consts::EXE_SUFFIX.to_string(),
+        }
+    }
+
+    /// Expands every placeholder in `s`. An unknown `{name}` is an error, so a typo in a
+    /// descriptor fails loudly instead of launching a nonsense path.
+    pub fn expand(&self, s: &str) -> Result<String, String> {
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after
+                .find('}')
+                .ok_or_else(|| format!("unclosed placeholder in {s:?}"))?;
+            let key = &after[..close];
+            match key {
+                "target_dir" => out.push_str(&self.target_dir.to_string_lossy()),
+                "backend" => out.push_str(&self.backend.to_string_lossy()),
+                "workspace" => out.push_str(&self.workspace.to_string_lossy()),
+                "exe" => out.push_str(&self.exe),
+                other => return Err(format!("unknown placeholder {{{other}}} in {s:?}")),
+            }
+            rest = &after[close + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+/// Cargo's target dir as seen from a running test: `CARGO_TARGET_DIR`, else the nearest ancestor
+/// of this executable holding cargo's `CACHEDIR.TAG`, else `<workspace>/target`.
+pub fn target_dir(workspace: &Path) -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        return if dir.is_absolute() {
+            dir
+        } else {
+            workspace.join(dir)
+        };
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        if let Some(dir) = exe
+            .ancestors()
+            .skip(1)
+            .find(|d| d.join("CACHEDIR.TAG").is_file())
+        {
+            return dir.to_path_buf();
+        }
+    }
+    workspace.join("target")
+}
+
+/// A descriptor with its placeholders expanded, ready to launch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellSpec {
+    pub name: String,
+    pub label: String,
+    /// The folder holding the descriptor.
+    pub dir: PathBuf,
+    pub build: Option<Vec<String>>,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub display: bool,
+    pub features: Vec<String>,
+    pub expected_failures: BTreeMap<String, String>,
+}
+
+impl ShellSpec {
+    /// Whether the shell claims a SHOULD clause (e.g. `C-READY-4`).
+    pub fn claims(&self, clause: &str) -> bool {
+        self.features.iter().any(|f| f.eq_ignore_ascii_case(clause))
+    }
+}
+
+/// Parses a descriptor's text.
+pub fn parse(text: &str) -> Result<Descriptor, String> {
+    let d: Descriptor = toml::from_str(text).map_err(|e| e.to_string())?;
+    if d.name.trim().is_empty() {
+        return Err("`name` is empty".into());
+    }
+    if d.command.is_empty() {
+        return Err("`command` is empty".into());
+    }
+    if matches!(&d.build, Some(b) if b.is_empty()) {
+        return Err("`build` is empty (leave it out instead)".into());
+    }
+    Ok(d)
+}
+
+/// Expands a parsed descriptor found in `dir`.
+pub fn expand(d: &Descriptor, dir: &Path, ph: &Placeholders) -> Result<ShellSpec, String> {
+    let all = |v: &[String]| {
+        v.iter()
+            .map(|s| ph.expand(s))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let mut command = all(&d.command)?;
+    let program = PathBuf::from(command.remove(0));
+    Ok(ShellSpec {
+        name: d.name.clone(),
+        label: d.label.clone().unwrap_or_else(|| d.name.clone()),
+        dir: dir.to_path_buf(),
+        build: d.build.as_deref().map(all).transpose()?,
+        program,
+        args: command,
+        display: d.display,
+        features: d.features.clone(),
+        expected_failures: d.expected_failures.clone(),
+    })
+}
+
+/// Finds and expands every `shells/*/conformance.toml` under `workspace`, sorted by folder name.
+pub fn discover(workspace: &Path, ph: &Placeholders) -> Result<Vec<ShellSpec>, String> {
+    let shells = workspace.join("shells");
+    let mut dirs: Vec<PathBuf> = match std::fs::read_dir(&shells) {
+        Ok(rd) => rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("conformance.toml").is_file())
+            .collect(),
+        Err(e) => return Err(format!("cannot read {}: {e}", shells.display())),
+    };
+    dirs.sort();
+    let mut specs = Vec::new();
+    for dir in dirs {
+        let path = dir.join("conformance.toml");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let d = parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        specs.push(expand(&d, &dir, ph).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    let mut names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("two descriptors share the name {:?}", w[0]));
+    }
+    Ok(specs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ph() -> Placeholders {
+        Placeholders {
+            target_dir: PathBuf::from("/t"),
+            backend: PathBuf::from("/w/backend"),
+            workspace: PathBuf::from("/w"),
+            exe: ".exe".into(),
+        }
+    }
+
+    const WRY: &str = r#"
+name = "wry"
+label = "wry"
+build = ["cargo", "build", "-p", "wry-shell"]
+command = ["{target_dir}/debug/desktop-django-wry{exe}", "--project", "{backend}"]
+display = true
+features = []
+
+[expected_failures]
+"C-PROC-6" = "not yet"
+"#;
+
+    #[test]
+    fn parses_and_expands_the_documented_format() {
+        let d = parse(WRY).unwrap();
+        assert_eq!(d.name, "wry");
+        assert_eq!(d.expected_failures["C-PROC-6"], "not yet");
+        let s = expand(&d, Path::new("/w/shells/wry"), &ph()).unwrap();
+        assert_eq!(s.program, PathBuf::from("/t/debug/desktop-django-wry.exe"));
+        assert_eq!(s.args, vec!["--project", "/w/backend"]);
+        assert_eq!(
+            s.build.clone().unwrap(),
+            vec!["cargo", "build", "-p", "wry-shell"]
+        );
+        assert!(s.display);
+        assert!(!s.claims("C-READY-4"));
+    }
+
+    #[test]
+    fn optional_fields_default() {
+        let d = parse("name = \"headless\"\ncommand = [\"{workspace}/x\"]\n").unwrap();
+        assert_eq!(d.build, None);
+        assert!(!d.display);
+        assert!(d.features.is_empty());
+        let s = expand(&d, Path::new("/w/shells/headless"), &ph()).unwrap();
+        assert_eq!(s.label, "headless");
+        assert_eq!(s.program, PathBuf::from("/w/x"));
+    }
+
+    #[test]
+    fn claims_features_case_insensitively() {
+        let d = parse("name = \"x\"\ncommand = [\"x\"]\nfeatures = [\"C-READY-4\"]\n").unwrap();
+        let s = expand(&d, Path::new("/"), &ph()).unwrap();
+        assert!(s.claims("c-ready-4"));
+        assert!(!s.claims("C-PROC-7"));
+    }
+
+    #[test]
+    fn rejects_bad_descriptors() {
+        assert!(parse("name = \"x\"\ncommand = []\n").is_err());
+        assert!(parse("name = \"\"\ncommand = [\"x\"]\n").is_err());
+        assert!(parse("command = [\"x\"]\n").is_err());
+        assert!(parse("name = \"x\"\ncommand = [\"x\"]\nbuild = []\n").is_err());
+        assert!(parse("name = \"x\"\ncommand = [\"x\"]\ntypo = 1\n").is_err());
+    }
+
+    #[test]
+    fn placeholder_expansion() {
+        let p = ph();
+        assert_eq!(p.expand("plain").unwrap(), "plain");
+        assert_eq!(p.expand("{workspace}/a/{exe}").unwrap(), "/w/a/.exe");
+        assert_eq!(p.expand("{target_dir}{backend}").unwrap(), "/t/w/backend");
+        assert!(p.expand("{nope}").is_err());
+        assert!(p.expand("{target_dir").is_err());
+    }
+
+    #[test]
+    fn discovers_shell_folders_sorted() {
+        let ws = tempfile::tempdir().unwrap();
+        for (n, body) in [
+            ("zeta", "name = \"zeta\"\ncommand = [\"{workspace}/z\"]\n"),
+            ("alpha", "name = \"alpha\"\ncommand = [\"a\"]\n"),
+        ] {
+            std::fs::create_dir_all(ws.path().join("shells").join(n)).unwrap();
+            std::fs::write(
+                ws.path().join("shells").join(n).join("conformance.toml"),
+                body,
+            )
+            .unwrap();
+        }
+        std::fs::create_dir_all(ws.path().join("shells/no-descriptor")).unwrap();
+        let specs = discover(ws.path(), &ph()).unwrap();
+        let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["alpha", "zeta"]);
+        assert_eq!(specs[1].program, PathBuf::from("/w/z"));
+    }
+
+    #[test]
+    fn duplicate_names_are_rejected() {
+        let ws = tempfile::tempdir().unwrap();
+        for n in ["a", "b"] {
+            std::fs::create_dir_all(ws.path().join("shells").join(n)).unwrap();
+            std::fs::write(
+                ws.path().join("shells").join(n).join("conformance.toml"),
+                "name = \"same\"\ncommand = [\"x\"]\n",
+            )
+            .unwrap();
+        }
+        assert!(discover(ws.path(), &ph()).unwrap_err().contains("same"));
+    }
+}

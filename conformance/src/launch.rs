@@ -1,0 +1,441 @@
+//! Launching a shell under test: a fresh temp app-data dir, an events file, a unique marker in the
+//! environment, a display, and a guard that kills the launch's whole process tree and removes its
+//! temp dirs even when the test panics.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::descriptor::ShellSpec;
+use crate::events::{self, Event};
+use crate::http::{self, AccessLine, Backend};
+use crate::procs::{self, ProcInfo, MARKER_VAR};
+
+/// How long a launch may take to reach readiness before a wait gives up. Generous: the shell's own
+/// ready timeout is 30 s, and two cores may be running several launches at once.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(90);
+/// C-PROC-5's bound, also used after a graceful quit.
+pub const ORPHAN_BOUND: Duration = Duration::from_millis(3000);
+
+/// A discovered shell: its expanded descriptor and the outcome of its build step.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    pub spec: ShellSpec,
+    /// Why the shell cannot be launched (its build failed, or its binary is missing).
+    pub unavailable: Option<String>,
+}
+
+/// What a launch gets beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct LaunchOptions {
+    /// Use this app-data dir (e.g. to relaunch on the same data) instead of a fresh one.
+    pub app_data: Option<PathBuf>,
+    /// `DESKTOP_DJANGO_AUTOQUIT_MS`.
+    pub autoquit_ms: Option<u64>,
+    /// Extra environment variables for the shell.
+    pub env: Vec<(String, String)>,
+}
+
+impl LaunchOptions {
+    pub fn app_data(mut self, dir: &Path) -> Self {
+        self.app_data = Some(dir.to_path_buf());
+        self
+    }
+
+    pub fn autoquit_ms(mut self, ms: u64) -> Self {
+        self.autoquit_ms = Some(ms);
+        self
+    }
+}
+
+/// Bounds how many shells run at once in this test process (each is a webview plus two Python
+/// processes). `DESKTOP_DJANGO_CONFORMANCE_JOBS`, default 2. A test must not hold two launches at
+/// once, or it could wait on itself.
+struct Slots {
+    used: Mutex<usize>,
+    freed: Condvar,
+}
+
+static SLOTS: Slots = Slots {
+    used: Mutex::new(0),
+    freed: Condvar::new(),
+};
+
+fn max_slots() -> usize {
+    std::env::var("DESKTOP_DJANGO_CONFORMANCE_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(2)
+}
+
+struct Slot;
+
+impl Slot {
+    fn take() -> Slot {
+        let mut used = SLOTS.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used >= max_slots() {
+            used = SLOTS.freed.wait(used).unwrap_or_else(|e| e.into_inner());
+        }
+        *used += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut used = SLOTS.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used -= 1;
+        SLOTS.freed.notify_one();
+    }
+}
+
+/// A fresh value for `DESKTOP_DJANGO_CONFORMANCE_MARKER`.
+pub fn fresh_marker() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut h = RandomState::new().build_hasher();
+    h.write_u128(nanos);
+    h.write_u64(n);
+    format!("{}-{n}-{:016x}", std::process::id(), h.finish())
+}
+
+/// One running shell. Dropping it kills the shell and every process carrying its marker, then
+/// removes its temp dirs.
+pub struct Launch {
+    pub shell: ShellSpec,
+    pub marker: String,
+    pub app_data: PathBuf,
+    pub events_path: PathBuf,
+    pub started: Instant,
+    child: Child,
+    exit: Option<ExitStatus>,
+    tmp: tempfile::TempDir,
+    _slot: Slot,
+}
+
+impl Launch {
+    /// Launches `shell` with `opts`. Panics (failing the test for this shell) when it cannot.
+    pub fn start(shell: &Shell, opts: LaunchOptions) -> Launch {
+        if let Some(why) = &shell.unavailable {
+            panic!("shell {:?} is unavailable: {why}", shell.spec.name);
+        }
+        let display = if shell.spec.display {
+            crate::display::display().unwrap_or_else(|e| panic!("{e}"))
+        } else {
+            None
+        };
+        let slot = Slot::take();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("conformance-{}-", shell.spec.name))
+            .tempdir()
+            .expect("temp dir");
+        // A path that does not exist yet: the shell creates its app-data dir (C-DATA-1).
+        let app_data = opts
+            .app_data
+            .clone()
+            .unwrap_or_else(|| tmp.path().join("app-data"));
+        let events_path = tmp.path().join("events.jsonl");
+        let marker = fresh_marker();
+        let mut cmd = Command::new(&shell.spec.program);
+        cmd.args(&shell.spec.args)
+            .current_dir(&shell.spec.dir)
+            .env(MARKER_VAR, &marker)
+            .env("DESKTOP_DJANGO_APP_DATA_DIR", &app_data)
+            .env("DESKTOP_DJANGO_EVENTS", &events_path)
+            .env_remove("DESKTOP_DJANGO_AUTOQUIT_MS")
+            .stdin(Stdio::null())
+            .stdout(File::create(tmp.path().join("shell.stdout")).expect("stdout file"))
+            .stderr(File::create(tmp.path().join("shell.stderr")).expect("stderr file"));
+        if let Some(d) = display {
+            cmd.env("DISPLAY", d);
+        }
+        if let Some(ms) = opts.autoquit_ms {
+            cmd.env("DESKTOP_DJANGO_AUTOQUIT_MS", ms.to_string());
+        }
+        for (k, v) in &opts.env {
+            cmd.env(k, v);
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // If this test's thread dies without running the guard, the shell dies with it.
+            // SAFETY: prctl is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+                    Ok(())
+                });
+            }
+        }
+        let started = Instant::now();
+        let child = cmd.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot launch {}: {e} (run the descriptor's build step first)",
+                shell.spec.program.display()
+            )
+        });
+        Launch {
+            shell: shell.spec.clone(),
+            marker,
+            app_data,
+            events_path,
+            started,
+            child,
+            exit: None,
+            tmp,
+            _slot: slot,
+        }
+    }
+
+    /// The shell's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The shell's exit status if it has exited (reaping it).
+    pub fn try_exit(&mut self) -> Option<ExitStatus> {
+        if self.exit.is_none() {
+            self.exit = self.child.try_wait().ok().flatten();
+        }
+        self.exit
+    }
+
+    /// Every event so far.
+    pub fn events(&self) -> Vec<Event> {
+        events::read(&self.events_path).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Waits for the `n`-th (1-based) event called `name`; panics with diagnostics on timeout or
+    /// when the shell exits first.
+    pub fn wait_nth_event(&mut self, name: &str, n: usize, timeout: Duration) -> Event {
+        let child = &mut self.child;
+        let exit = &mut self.exit;
+        let got = events::wait_until(
+            &self.events_path,
+            timeout,
+            |ev| ev.iter().filter(|e| e.name == name).nth(n - 1).cloned(),
+            || {
+                if exit.is_none() {
+                    *exit = child.try_wait().ok().flatten();
+                }
+                exit.map(|s| format!("the shell exited ({s})"))
+            },
+        );
+        match got {
+            Ok(e) => e,
+            Err(e) => panic!(
+                "waiting for event #{n} {name:?}: {e}\n{}",
+                self.diagnostics()
+            ),
+        }
+    }
+
+    /// Waits for the first event called `name`.
+    pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Event {
+        self.wait_nth_event(name, 1, timeout)
+    }
+
+    /// The port from `backend_listening`.
+    pub fn port(&mut self) -> u16 {
+        let e = self.wait_event("backend_listening", READY_TIMEOUT);
+        let port = e
+            .u64("port")
+            .unwrap_or_else(|| panic!("backend_listening without a port: {:?}", e.fields));
+        u16::try_from(port).unwrap_or_else(|_| panic!("port {port} out of range"))
+    }
+
+    /// Waits for `backend_ready` and returns a client for the backend.
+    pub fn ready(&mut self) -> Backend {
+        let port = self.port();
+        self.wait_event("backend_ready", READY_TIMEOUT);
+        Backend::new(port)
+    }
+
+    /// Waits for the worker (`backend_spawned` with role `worker`), so both roles are running.
+    pub fn wait_worker(&mut self) -> Event {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        let mut n = 1;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let e = self.wait_nth_event("backend_spawned", n, left);
+            if e.str("role") == Some("worker") {
+                return e;
+            }
+            n += 1;
+        }
+    }
+
+    /// This launch's live processes (the shell and every descendant that kept the marker).
+    pub fn processes(&self) -> Vec<ProcInfo> {
+        procs::marked(&self.marker)
+    }
+
+    /// The backend web server's processes: marked, with `desktop_serve` on the command line.
+    pub fn web_processes(&self) -> Vec<ProcInfo> {
+        self.processes()
+            .into_iter()
+            .filter(|p| p.has_arg("desktop_serve"))
+            .collect()
+    }
+
+    /// The session token, read from outside: the `DESKTOP_DJANGO_AUTH_TOKEN` in the environment
+    /// of the backend's `desktop_serve` process (the process table, not the shell's memory).
+    pub fn token(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let procs = self.processes();
+            let pick = procs
+                .iter()
+                .filter(|p| p.has_arg("desktop_serve"))
+                .chain(procs.iter())
+                .find_map(|p| p.env("DESKTOP_DJANGO_AUTH_TOKEN"));
+            if let Some(t) = pick {
+                return t.to_string();
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "no marked process has DESKTOP_DJANGO_AUTH_TOKEN in its environment: {:?}\n{}",
+                    procs.iter().map(ProcInfo::cmdline).collect::<Vec<_>>(),
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The backend's access log so far.
+    pub fn access_log(&self) -> Vec<AccessLine> {
+        http::read_access_log(&self.app_data).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Polls the access log until `pred` holds, or panics at `timeout`.
+    pub fn wait_access_log(
+        &self,
+        timeout: Duration,
+        what: &str,
+        pred: impl Fn(&[AccessLine]) -> bool,
+    ) -> Vec<AccessLine> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let lines = self.access_log();
+            if pred(&lines) {
+                return lines;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "access.log never showed {what} within {} ms; it has:\n{}\n{}",
+                    timeout.as_millis(),
+                    format_access(&lines),
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits for the shell to exit by itself.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(s) = self.try_exit() {
+                return s;
+            }
+            if Instant::now() >= deadline {
+                panic!(
+                    "the shell did not exit within {} ms\n{}",
+                    timeout.as_millis(),
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Asks the shell to quit gracefully (SIGTERM on POSIX) and waits for it to exit.
+    pub fn quit(&mut self, timeout: Duration) -> ExitStatus {
+        #[cfg(unix)]
+        {
+            procs::signal(self.pid(), libc::SIGTERM);
+        }
+        #[cfg(not(unix))]
+        {
+            panic!("graceful quit from outside is not implemented on this OS yet");
+        }
+        #[allow(unreachable_code)]
+        self.wait_exit(timeout)
+    }
+
+    /// Kills the shell abruptly (SIGKILL / TerminateProcess) and reaps it.
+    pub fn kill_shell(&mut self) -> ExitStatus {
+        let _ = self.child.kill();
+        self.wait_exit(Duration::from_secs(10))
+    }
+
+    /// Panics unless every process of this launch is gone within `within`.
+    pub fn assert_no_marked_process_within(&self, within: Duration, what: &str) {
+        procs::assert_none_marked_within(&self.marker, within, what);
+    }
+
+    /// The last lines of the shell's stderr, its `logs/shell.log` and the events, for messages.
+    pub fn diagnostics(&self) -> String {
+        let tail = |p: &Path| -> String {
+            match std::fs::read_to_string(p) {
+                Ok(t) => {
+                    let lines: Vec<&str> = t.lines().collect();
+                    lines[lines.len().saturating_sub(25)..].join("\n    ")
+                }
+                Err(e) => format!("({e})"),
+            }
+        };
+        let events = events::read(&self.events_path)
+            .map(|e| events::summary(&e))
+            .unwrap_or_else(|e| e);
+        format!(
+            "--- shell {:?} pid {} (exit {:?}), {:.1} s since launch\n  events: {events}\n  shell stderr:\n    {}\n  logs/shell.log:\n    {}",
+            self.shell.name,
+            self.child.id(),
+            self.exit,
+            self.started.elapsed().as_secs_f64(),
+            tail(&self.tmp.path().join("shell.stderr")),
+            tail(&self.app_data.join("logs").join("shell.log")),
+        )
+    }
+}
+
+impl Drop for Launch {
+    fn drop(&mut self) {
+        if self.exit.is_none() {
+            let _ = self.child.kill();
+        }
+        procs::kill_marked(&self.marker, Duration::from_secs(5));
+        let _ = self.child.wait();
+        // The TempDir field removes the events file and a fresh app-data dir after this.
+    }
+}
+
+/// Access-log lines, one per row, for messages.
+pub fn format_access(lines: &[AccessLine]) -> String {
+    if lines.is_empty() {
+        return "  (empty)".into();
+    }
+    lines
+        .iter()
+        .map(|l| {
+            format!(
+                "  {:.3} {} {} {} {}",
+                l.ts, l.method, l.path, l.status, l.ua
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

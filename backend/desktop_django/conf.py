@@ -1,0 +1,168 @@
+"""Settings helpers for a desktop-wrapped Django project (C-DATA-1, -2, -4, -6).
+
+Import these from a settings module; nothing here touches Django's app registry.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_DATA_ENV = "DESKTOP_DJANGO_APP_DATA_DIR"
+TOKEN_ENV = "DESKTOP_DJANGO_AUTH_TOKEN"  # noqa: S105 (a variable name, not a secret)
+
+# C-DATA-2: every connection runs with these. Values as `PRAGMA x` reports them back.
+SQLITE_PRAGMAS: dict[str, str] = {
+    "journal_mode": "WAL",
+    "synchronous": "NORMAL",
+    "cache_size": "-20000",
+    "mmap_size": "134217728",
+    "temp_store": "MEMORY",
+    "foreign_keys": "ON",
+}
+SQLITE_TIMEOUT_S = 20
+
+
+def load_desktop_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read the project's identity file (C-SHELL-5).
+
+    Returns the parsed TOML as a dict with at least ``app_id`` (str).
+    Raises ``ValueError`` when ``app_id`` is missing or empty.
+    """
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    if not isinstance(data.get("app_id"), str) or not data["app_id"].strip():
+        raise ValueError(f"{path}: app_id is missing")
+    return data
+
+
+def app_data_dir(app_id: str) -> Path:
+    """Resolve and create the per-user, per-app data dir (C-DATA-1).
+
+    ``$DESKTOP_DJANGO_APP_DATA_DIR`` wins; otherwise the platform user data dir for
+    ``app_id`` (XDG data dir, ~/Library/Application Support, or roaming %APPDATA%).
+    Created with mode 0700 on POSIX (an existing dir is tightened to 0700 too).
+    """
+    override = os.environ.get(APP_DATA_ENV, "").strip()
+    if override:
+        path = Path(override)
+    else:
+        path = Path(platformdirs.user_data_dir(app_id, appauthor=False, roaming=True))
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(path, 0o700)
+    return path
+
+
+def sqlite_databases(app_data: Path, name: str = "app.sqlite3") -> dict[str, Any]:
+    """Return a DATABASES dict for ``<app-data>/app.sqlite3`` (C-DATA-2).
+
+    Uses Django >= 5.1's ``transaction_mode`` and ``init_command`` OPTIONS so that every
+    connection (web threads and the worker) gets BEGIN IMMEDIATE, a 20 s busy timeout
+    and the contract's pragmas (SQLite: WAL mode, synchronous=NORMAL, ...).
+    """
+    init = ";".join(f"PRAGMA {key}={value}" for key, value in SQLITE_PRAGMAS.items())
+    return {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": app_data / name,
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": SQLITE_TIMEOUT_S,
+                "init_command": init,
+            },
+        }
+    }
+
+
+def secret_key(app_data: Path, filename: str = "secret_key") -> str:
+    """Return the per-install SECRET_KEY, generating it on first use (C-DATA-4).
+
+    The key file is created atomically with mode 0600, so two processes starting
+    at once agree on one key. The key is 64 URL-safe characters (384 bits).
+    """
+    path = app_data / filename
+    if not path.exists():
+        # Write a private temp file, then link it into place: the key appears whole or
+        # not at all, and if two processes race, the first link wins (EEXIST).
+        tmp = app_data / f".{filename}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 50:
+        raise ValueError(f"{path} is too short to be a secret key; delete it to regenerate")
+    return key
+
+
+def logging_config(app_data: Path, max_bytes: int = 2_000_000, backups: int = 3) -> dict:
+    """Return a LOGGING dict writing to ``<app-data>/logs/`` with rotation (C-DATA-6).
+
+    ``backend.log`` gets Python logging at INFO (``worker.log`` in the task worker,
+    so two processes never rotate one file: Windows cannot rename an open file).
+    ``access.log`` gets one JSON object per request from ``desktop_django.access``.
+    Errors are also copied to stderr, which the shell folds into shell.log.
+    """
+    logs = app_data / "logs"
+    logs.mkdir(mode=0o700, exist_ok=True)
+    backend = "worker.log" if "desktop_worker" in sys.argv else "backend.log"
+
+    def rotating(filename: str, formatter: str) -> dict:
+        return {
+            "class": "logging.handlers.RotatingFileHandler",
+            "filename": str(logs / filename),
+            "maxBytes": max_bytes,
+            "backupCount": backups,
+            "encoding": "utf-8",
+            "delay": True,
+            "formatter": formatter,
+        }
+
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"},
+            "raw": {"format": "%(message)s"},
+        },
+        "handlers": {
+            "backend": rotating(backend, "plain"),
+            "access": rotating("access.log", "raw"),
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "stream": "ext://sys.stderr",
+                "level": "ERROR",
+                "formatter": "plain",
+            },
+        },
+        "root": {"handlers": ["backend", "stderr"], "level": "INFO"},
+        "loggers": {
+            # Replace Django's DEBUG-only console handler: 4xx lines belong in the log file.
+            "django": {"handlers": ["backend", "stderr"], "level": "INFO", "propagate": False},
+            "desktop_django.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+# C-READY-1: what `PRAGMA x` must report on a serving connection for /health/ to say ok.
+EXPECTED_PRAGMAS: dict[str, object] = {
+    "journal_mode": "wal",
+    "synchronous": 1,
+    "cache_size": -20000,
+    "mmap_size": 134217728,
+    "temp_store": 2,
+    "foreign_keys": 1,
+    "busy_timeout": SQLITE_TIMEOUT_S * 1000,
+}

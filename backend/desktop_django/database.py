@@ -1,0 +1,95 @@
+"""Database lifecycle around ``desktop_serve``: preflight, backup, first-run hook.
+
+Rule for everything here: never delete or overwrite an existing database file.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+BACKUPS_KEPT = 3
+
+
+class DatabaseUnusable(RuntimeError):
+    """The database file exists but SQLite cannot read it; it was left untouched."""
+
+
+def preflight(path: Path) -> bool:
+    """Check that ``path`` is a readable SQLite database without changing a byte.
+
+    Returns True when the file exists with content, False when it is absent or empty
+    (SQLite treats an empty file as a new database). Raises ``DatabaseUnusable`` for
+    a corrupt or foreign file. Opens with ``mode=rw`` so SQLite never creates a file,
+    and only reads (``PRAGMA schema_version`` reads the header and page 1).
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    uri = f"{path.resolve().as_uri()}?mode=rw"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseUnusable(
+            f"The database {path} cannot be opened ({exc}). It was left untouched. "
+            "Move it aside (or restore one from backups/) and start again."
+        ) from exc
+    return True
+
+
+def backup(path: Path, backups_dir: Path, keep: int = BACKUPS_KEPT) -> Path:
+    """Copy ``path`` with SQLite's online backup API into ``backups_dir`` (C-DATA-5).
+
+    The copy is ``app-<UTC YYYYmmddTHHMMSSffffffZ>.sqlite3``; only the newest ``keep``
+    copies survive. The backup API gives a consistent snapshot even with a WAL file.
+    Returns the new file's path.
+    """
+    backups_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = backups_dir / f"app-{stamp}.sqlite3"
+    src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    for old in sorted(backups_dir.glob("app-*.sqlite3"))[:-keep]:
+        old.unlink()
+    logger.info("backed up %s to %s", path, target)
+    return target
+
+
+def run_first_run_hook() -> bool:
+    """Run ``settings.DESKTOP_DJANGO_FIRST_RUN`` once per database (C-DATA-3).
+
+    The hook (a dotted path to a no-argument callable) and the ``FirstRun`` marker are
+    written in one transaction (BEGIN IMMEDIATE, so a concurrent launch waits). If the
+    marker exists nothing runs, even when every seeded row was deleted since. If a
+    launch died before committing, there is no marker and the next launch seeds.
+    Returns True when the hook ran now.
+    """
+    from .models import FirstRun
+
+    dotted = getattr(settings, "DESKTOP_DJANGO_FIRST_RUN", "")
+    with transaction.atomic():
+        if FirstRun.objects.exists():
+            return False
+        if dotted:
+            import_string(dotted)()
+        FirstRun.objects.create(hook=dotted)
+    logger.info("first-run hook %r done", dotted or None)
+    return True

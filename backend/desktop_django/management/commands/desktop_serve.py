@@ -1,0 +1,98 @@
+"""``manage.py desktop_serve``: the web role of the contract (C-PROC-1, C-PORT-2).
+
+Sequence: check token → preflight the DB → backup if migrations are pending →
+migrate → first-run hook → ``backend_starting`` → bind 127.0.0.1:0 → handshake line
+→ serve until stdin EOF or SIGTERM/SIGINT → exit 0.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.core.wsgi import get_wsgi_application
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from desktop_django import auth, database, lifeline, serve, signals
+from desktop_django.access_log import AccessLogMiddleware
+from desktop_django.views import app_version
+
+logger = logging.getLogger("desktop_django.serve")
+
+HANDSHAKE_PREFIX = "DESKTOP_DJANGO_READY "
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed, bind 127.0.0.1:0, print the handshake line and serve (waitress)."
+    requires_system_checks = []  # startup time matters; `manage.py check` runs in CI
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
+        parser.add_argument(
+            "--no-lifeline",
+            action="store_true",
+            help="do not stop on stdin EOF (manual runs with stdin at /dev/null)",
+        )
+
+    def handle(self, *args, threads: int, no_lifeline: bool, **options) -> None:
+        try:
+            auth.session_token()  # C-AUTH-3: fail closed, in every mode
+        except auth.TokenError as exc:
+            raise CommandError(str(exc)) from exc
+        self.prepare_database()
+        signals.backend_starting.send(sender=None)
+
+        sock = serve.bind_loopback()
+        host, port = sock.getsockname()
+        auth.set_bound_port(port)
+        app = AccessLogMiddleware(get_wsgi_application())
+        server = serve.make_server(app, sock, threads=threads)
+
+        stop = threading.Event()
+
+        def request_stop(*_args) -> None:
+            stop.set()
+            server.pull_trigger()
+
+        for name in ("SIGTERM", "SIGINT", "SIGBREAK"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), request_stop)
+        if not no_lifeline:
+            lifeline.watch_stdin(request_stop)
+
+        handshake = {"host": host, "port": port, "pid": os.getpid(), "version": app_version()}
+        sys.stdout.write(HANDSHAKE_PREFIX + json.dumps(handshake) + "\n")
+        sys.stdout.flush()
+        logger.info("listening on http://%s:%d", host, port)
+        serve.run_until(server, stop)
+
+    def prepare_database(self) -> None:
+        """Preflight, backup-before-migrate (C-DATA-5), migrate and seed (C-DATA-3)."""
+        db_path = Path(settings.DATABASES["default"]["NAME"])
+        try:
+            existed = database.preflight(db_path)
+        except database.DatabaseUnusable as exc:
+            raise CommandError(str(exc)) from exc
+        if existed and self.pending_migrations():
+            app_data = Path(getattr(settings, "DESKTOP_DJANGO_APP_DATA_DIR", db_path.parent))
+            database.backup(db_path, app_data / "backups")
+        out = io.StringIO()
+        call_command("migrate", interactive=False, verbosity=1, stdout=out, stderr=out)
+        if out.getvalue().strip():
+            logger.info("migrate:\n%s", out.getvalue().rstrip())
+        database.run_first_run_hook()
+
+    @staticmethod
+    def pending_migrations() -> bool:
+        executor = MigrationExecutor(connection)
+        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))

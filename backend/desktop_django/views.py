@@ -1,0 +1,87 @@
+"""``/health/`` and ``/splash/`` (C-READY-1, C-READY-4). The middleware has already
+checked Host and token by the time these run."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import __version__, auth
+from .conf import EXPECTED_PRAGMAS
+
+_migrated = False  # once true it stays true: nothing un-applies migrations while serving
+
+
+def app_version() -> str:
+    """The app's version string: ``settings.DESKTOP_DJANGO_VERSION`` or this package's."""
+    return getattr(settings, "DESKTOP_DJANGO_VERSION", __version__)
+
+
+def migrations_applied() -> bool:
+    """True when the default database has no unapplied migrations (C-READY-1)."""
+    global _migrated
+    if not _migrated:
+        executor = MigrationExecutor(connection)
+        _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return _migrated
+
+
+def serving_pragmas() -> dict[str, object]:
+    """The pragmas in effect on this thread's connection, as SQLite reports them."""
+    values = {}
+    with connection.cursor() as cursor:
+        for name in EXPECTED_PRAGMAS:
+            cursor.execute(f"PRAGMA {name}")
+            row = cursor.fetchone()
+            values[name] = row[0] if row else None
+    return values
+
+
+def proof(token: str, nonce: str) -> str:
+    """hex(HMAC-SHA256(key=token, msg=nonce as UTF-8)): 64 hex chars (C-READY-4)."""
+    return hmac.new(token.encode("ascii"), nonce.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@require_GET
+def health(request: HttpRequest) -> HttpResponse:
+    """``GET /health/[?nonce=N]`` → 200 ``{"status": "ok", "version", "sqlite", ["proof"]}``.
+
+    503 with ``status`` "migrating" or "degraded" while migrations are pending, the
+    database cannot be opened, or a pragma differs from C-DATA-2.
+    """
+    try:
+        if not migrations_applied():
+            return _no_store(JsonResponse({"status": "migrating"}, status=503))
+        sqlite = serving_pragmas()
+    except DatabaseError as exc:
+        body = {"status": "degraded", "error": type(exc).__name__}
+        return _no_store(JsonResponse(body, status=503))
+    ok = sqlite == EXPECTED_PRAGMAS
+    body: dict[str, object] = {
+        "status": "ok" if ok else "degraded",
+        "version": app_version(),
+        "sqlite": sqlite,
+    }
+    nonce = request.GET.get("nonce")
+    if nonce is not None:
+        body["proof"] = proof(auth.session_token(), nonce)
+    return _no_store(JsonResponse(body, status=200 if ok else 503))
+
+
+@require_GET
+def splash(request: HttpRequest) -> HttpResponse:
+    """``GET /splash/``: a self-contained page (inline CSS, no static, no JS)."""
+    context = {"product_name": getattr(settings, "DESKTOP_DJANGO_PRODUCT_NAME", "Desktop Django")}
+    return render(request, "desktop_django/splash.html", context)
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    return response

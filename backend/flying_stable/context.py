@@ -1,0 +1,11 @@
+"""Template context shared by every page."""
+
+from django.conf import settings
+
+
+def desktop(request) -> dict:
+    """``product_name`` (str) and ``app_version`` (str) for the layout. Never the token."""
+    return {
+        "product_name": settings.DESKTOP_DJANGO_PRODUCT_NAME,
+        "app_version": settings.DESKTOP_DJANGO_VERSION,
+    }

@@ -1,0 +1,25 @@
+//! The Rust half of the Desktop Django runtime contract (`docs/contract.md`).
+//!
+//! Every shell (wry, Tauri, Electron + neon, headless) is a thin adapter over
+//! this crate: it implements [`shell::Shell`] and drives a [`session::Session`].
+//! All lifecycle rules (spawn, handshake, health gate, lifelines, tree kill,
+//! events) live here and nowhere else.
+
+pub mod events;
+pub mod health;
+pub mod launch;
+pub mod logs;
+pub mod navigation;
+pub mod pages;
+pub mod paths;
+pub mod port;
+pub mod process;
+pub mod project;
+pub mod session;
+pub mod shell;
+pub mod supervisor;
+pub mod ticket;
+pub mod token;
+
+/// This crate's version; sent in the supervisor's `User-Agent`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,426 @@
+//! The one session driver every shell uses.
+//!
+//! ```text
+//! main: events::mark_start() → session::prepare(args) → create window with
+//!       prepared.splash_html() → Session::new(prepared, shell) →
+//!       session.splash_shown() → session.start() → run the event loop,
+//!       forwarding page loads, navigation requests, IPC and window close.
+//! ```
+//!
+//! The session starts the supervisor on a thread; on readiness it mints a
+//! ticket and tells the shell to navigate to the bootstrap URL (C-AUTH-5); on
+//! failure it shows the error page and the process exits 1 (C-READY-3). Quit
+//! requests (window close, SIGTERM/SIGINT/Ctrl-Break, autoquit) stop the
+//! backend gracefully and exit 0 (C-PROC-3). `DESKTOP_DJANGO_AUTOQUIT_MS`
+//! arms a timer thread when the app page has loaded, or when the error page
+//! is shown (C-SHELL-4).
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::events;
+use crate::launch::{self, LaunchError, LaunchSpec, Role};
+use crate::logs::ShellLog;
+use crate::navigation::{self, Decision};
+use crate::pages;
+use crate::paths::{AppPaths, PathsError};
+use crate::project::{self, Project, ProjectError};
+use crate::shell::{Shell, BRIDGE_MESSAGE};
+use crate::supervisor::{Supervisor, SupervisorConfig};
+
+/// Quit gracefully this many ms after `window_loaded` (C-SHELL-4).
+pub const AUTOQUIT_ENV: &str = "DESKTOP_DJANGO_AUTOQUIT_MS";
+/// How often the running backend is checked for a crash.
+const MONITOR_INTERVAL: Duration = Duration::from_millis(250);
+/// Exit code after a startup failure (C-READY-3).
+pub const EXIT_STARTUP_FAILED: i32 = 1;
+
+/// Why a session could not even be prepared (before any window exists).
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error(transparent)]
+    Launch(#[from] LaunchError),
+    #[error(transparent)]
+    Paths(#[from] PathsError),
+}
+
+/// Everything resolved before the window opens.
+pub struct Prepared {
+    pub project: Project,
+    pub spec: LaunchSpec,
+    pub paths: AppPaths,
+    pub log: ShellLog,
+}
+
+/// Resolves project, launch spec and app-data dir from the shell's
+/// arguments (program name excluded; `--project <dir>`), and opens `shell.log`.
+pub fn prepare<I: IntoIterator<Item = OsString>>(args: I) -> Result<Prepared, SessionError> {
+    let explicit = project::project_arg(args)?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let exe = std::env::current_exe().unwrap_or_default();
+    let (project, spec) = launch::resolve(explicit.as_deref(), &cwd, &exe)?;
+    let paths = AppPaths::resolve(&project.app_id)?;
+    let log = ShellLog::open(&paths.shell_log());
+    log.line(
+        "shell",
+        &format!(
+            "{} {} starting; app data {}",
+            project.product_name,
+            crate::VERSION,
+            paths.root.display()
+        ),
+    );
+    Ok(Prepared {
+        project,
+        spec,
+        paths,
+        log,
+    })
+}
+
+impl Prepared {
+    /// The window title: the product name from `desktop.toml`.
+    pub fn title(&self) -> &str {
+        &self.project.product_name
+    }
+
+    /// The splash page (C-READY-2).
+    pub fn splash_html(&self) -> String {
+        pages::splash_html(&self.project.product_name)
+    }
+}
+
+/// A running session; cheap to clone and share with UI callbacks.
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    prepared: Prepared,
+    shell: Box<dyn Shell>,
+    autoquit: Option<Duration>,
+    origin: Mutex<Option<String>>,
+    supervisor: Mutex<Option<Supervisor>>,
+    startup: Mutex<Option<JoinHandle<()>>>,
+    cancel: AtomicBool,
+    quitting: AtomicBool,
+    loaded: AtomicBool,
+    exit_code: AtomicI32,
+}
+
+impl Session {
+    /// Creates the session; nothing runs until [`Session::start`].
+    pub fn new(prepared: Prepared, shell: impl Shell) -> Session {
+        let autoquit = std::env::var(AUTOQUIT_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_millis);
+        Session {
+            inner: Arc::new(Inner {
+                prepared,
+                shell: Box::new(shell),
+                autoquit,
+                origin: Mutex::new(None),
+                supervisor: Mutex::new(None),
+                startup: Mutex::new(None),
+                cancel: AtomicBool::new(false),
+                quitting: AtomicBool::new(false),
+                loaded: AtomicBool::new(false),
+                exit_code: AtomicI32::new(0),
+            }),
+        }
+    }
+
+    /// Call once the splash is on screen: emits `splash_shown`.
+    pub fn splash_shown(&self) {
+        events::emit("splash_shown", json!({}));
+    }
+
+    /// Installs the SIGTERM/SIGINT/Ctrl-Break handler and starts the backend
+    /// on a thread. Call once.
+    pub fn start(&self) {
+        let for_signal = self.clone();
+        if let Err(e) = ctrlc::set_handler(move || for_signal.request_quit()) {
+            self.log(&format!("no signal handler: {e}"));
+        }
+        let session = self.clone();
+        let handle = std::thread::Builder::new()
+            .name("contract-startup".into())
+            .spawn(move || session.run_startup())
+            .expect("cannot start the startup thread");
+        *lock(&self.inner.startup) = Some(handle);
+    }
+
+    fn run_startup(&self) {
+        let p = &self.inner.prepared;
+        let config = SupervisorConfig::from_env(p.spec.clone(), &p.paths);
+        match Supervisor::start(config, p.log.clone(), &self.inner.cancel) {
+            Ok(sup) => {
+                *lock(&self.inner.origin) = Some(sup.origin());
+                *lock(&self.inner.supervisor) = Some(sup);
+                if !self.inner.quitting.load(Ordering::SeqCst) {
+                    self.bootstrap();
+                    let session = self.clone();
+                    let _ = std::thread::Builder::new()
+                        .name("contract-monitor".into())
+                        .spawn(move || session.monitor());
+                }
+            }
+            Err(e) if e.cancelled => {}
+            Err(e) => self.fail(&e.message),
+        }
+    }
+
+    /// Watches the running backend (C-PROC-6): a crashed web server shows
+    /// the error page and emits `backend_crashed {message, log_path}` (exit 1);
+    /// a crashed worker is restarted with back-off
+    /// (1 s, 2 s, 4 s), at most 3 times in 60 s, then reported down in the log.
+    fn monitor(&self) {
+        let mut restarts: VecDeque<Instant> = VecDeque::new();
+        loop {
+            std::thread::sleep(MONITOR_INTERVAL);
+            let exited = {
+                let mut guard = lock(&self.inner.supervisor);
+                match guard.as_mut() {
+                    Some(sup) if !self.inner.quitting.load(Ordering::SeqCst) => sup.exited(),
+                    _ => return,
+                }
+            };
+            match exited {
+                Some(Role::Web) => {
+                    if let Some(mut sup) = lock(&self.inner.supervisor).take() {
+                        sup.stop();
+                    }
+                    if !self.inner.quitting.load(Ordering::SeqCst) {
+                        self.fail_with(
+                            "backend_crashed",
+                            "the backend web server stopped unexpectedly",
+                        );
+                    }
+                    return;
+                }
+                Some(Role::Worker) => {
+                    restarts.retain(|t| t.elapsed() < Duration::from_secs(60));
+                    if restarts.len() >= 3 {
+                        self.log("the task worker is down: 3 restarts in 60 s");
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_secs(1 << restarts.len()));
+                    restarts.push_back(Instant::now());
+                    self.log("restarting the task worker");
+                    let mut guard = lock(&self.inner.supervisor);
+                    match guard.as_mut() {
+                        Some(sup) if !self.inner.quitting.load(Ordering::SeqCst) => {
+                            if let Err(e) = sup.restart_worker() {
+                                self.log(&format!("cannot restart the worker: {e}"));
+                            }
+                        }
+                        _ => return,
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Mints a fresh ticket and navigates the main webview to the bootstrap
+    /// URL (C-AUTH-5). Call again whenever the window must bootstrap anew.
+    pub fn bootstrap(&self) {
+        let url = match lock(&self.inner.supervisor).as_ref() {
+            Some(sup) => sup.bootstrap_url(),
+            None => return,
+        };
+        match url {
+            Ok(url) => self.inner.shell.navigate(url),
+            Err(e) => {
+                if let Some(mut sup) = lock(&self.inner.supervisor).take() {
+                    sup.stop();
+                }
+                self.fail(&format!("cannot mint a bootstrap ticket: {e}"));
+            }
+        }
+    }
+
+    fn fail(&self, message: &str) {
+        self.fail_with("startup_failed", message);
+    }
+
+    /// Shows the error page, emits `event {message, log_path}`, and makes
+    /// the eventual exit code 1.
+    fn fail_with(&self, event: &str, message: &str) {
+        let log_path = self.inner.prepared.log.path().to_path_buf();
+        self.log(&format!("{event}: {message}"));
+        events::emit(
+            event,
+            json!({"message": message, "log_path": log_path.display().to_string()}),
+        );
+        self.inner
+            .exit_code
+            .store(EXIT_STARTUP_FAILED, Ordering::SeqCst);
+        let html = pages::error_html(
+            &self.inner.prepared.project.product_name,
+            message,
+            &log_path,
+        );
+        self.inner.shell.show_html(html);
+        self.arm_autoquit();
+    }
+
+    /// The backend origin once ready, e.g. `http://127.0.0.1:43817`.
+    pub fn origin(&self) -> Option<String> {
+        lock(&self.inner.origin).clone()
+    }
+
+    /// The app-data directory (C-DATA-1).
+    pub fn app_data_dir(&self) -> &Path {
+        &self.inner.prepared.paths.root
+    }
+
+    /// The product name from `desktop.toml`.
+    pub fn product_name(&self) -> &str {
+        &self.inner.prepared.project.product_name
+    }
+
+    /// Classifies a navigation request against the backend origin (C-SHELL-1).
+    pub fn classify(&self, url: &str) -> Decision {
+        navigation::classify(url, self.origin().as_deref())
+    }
+
+    /// The navigation guard: returns true to let the webview load `url`;
+    /// external http/https/mailto go to the system browser.
+    pub fn allow_navigation(&self, url: &str) -> bool {
+        match self.classify(url) {
+            Decision::Allow => true,
+            Decision::OpenExternal => {
+                self.open_external(url);
+                false
+            }
+            Decision::Block => {
+                self.log("blocked a navigation to a disallowed scheme");
+                false
+            }
+        }
+    }
+
+    /// The `window.open` guard: always denies; external targets go to the
+    /// system browser.
+    pub fn on_new_window(&self, url: &str) {
+        match self.classify(url) {
+            Decision::OpenExternal => self.open_external(url),
+            _ => self.log("denied a window.open request"),
+        }
+    }
+
+    fn open_external(&self, url: &str) {
+        self.log("opening an external link in the system browser");
+        if let Err(e) = open::that_detached(url) {
+            self.log(&format!("cannot open the system browser: {e}"));
+        }
+    }
+
+    /// The shell reports a finished page load. The first load of an app page
+    /// emits `window_loaded {url}` (query and fragment stripped, so never a
+    /// ticket) and arms the autoquit timer.
+    pub fn page_loaded(&self, url: &str) {
+        let Some(origin) = self.origin() else { return };
+        let clean = navigation::strip_query(url);
+        if !navigation::is_app_url(url, &origin) || clean.ends_with("/desktop-auth/bootstrap/") {
+            return;
+        }
+        if !self.inner.loaded.swap(true, Ordering::SeqCst) {
+            self.log(&format!("window loaded {clean}"));
+            events::emit("window_loaded", json!({"url": clean}));
+            self.arm_autoquit();
+        }
+    }
+
+    /// A bridge message from the page at `page_url` (C-SHELL-2). Only
+    /// [`BRIDGE_MESSAGE`] from the backend origin is honoured; returns
+    /// whether it was.
+    pub fn handle_ipc(&self, page_url: &str, message: &str) -> bool {
+        let from_app = self
+            .origin()
+            .is_some_and(|o| navigation::is_app_url(page_url, &o));
+        if from_app && message == BRIDGE_MESSAGE {
+            self.open_app_data_folder();
+            true
+        } else {
+            self.log("ignored a bridge message");
+            false
+        }
+    }
+
+    /// Opens the app-data directory in the platform file manager.
+    pub fn open_app_data_folder(&self) {
+        self.log("opening the app-data folder");
+        if let Err(e) = open::that_detached(self.app_data_dir()) {
+            self.log(&format!("cannot open the app-data folder: {e}"));
+        }
+    }
+
+    fn arm_autoquit(&self) {
+        if let Some(delay) = self.inner.autoquit {
+            let session = self.clone();
+            let _ = std::thread::Builder::new()
+                .name("contract-autoquit".into())
+                .spawn(move || {
+                    std::thread::sleep(delay);
+                    session.log("autoquit");
+                    session.request_quit();
+                });
+        }
+    }
+
+    /// Graceful quit (C-PROC-3), from window close, a signal or autoquit:
+    /// emits `shutdown_started`, stops the backend (lifelines, grace, tree
+    /// kill), emits `shutdown_complete {elapsed_ms}`, then calls
+    /// [`Shell::exit`] with 0 (or 1 after a startup failure). Idempotent and
+    /// non-blocking: the work runs on its own thread.
+    pub fn request_quit(&self) {
+        if self.inner.quitting.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let session = self.clone();
+        let _ = std::thread::Builder::new()
+            .name("contract-shutdown".into())
+            .spawn(move || session.shutdown());
+    }
+
+    fn shutdown(&self) {
+        let started = Instant::now();
+        events::emit("shutdown_started", json!({}));
+        self.log("shutdown started");
+        self.inner.cancel.store(true, Ordering::SeqCst);
+        if let Some(handle) = lock(&self.inner.startup).take() {
+            let _ = handle.join();
+        }
+        if let Some(mut sup) = lock(&self.inner.supervisor).take() {
+            sup.stop();
+        }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        events::emit("shutdown_complete", json!({"elapsed_ms": elapsed_ms}));
+        let code = self.inner.exit_code.load(Ordering::SeqCst);
+        self.log(&format!(
+            "shutdown complete in {elapsed_ms} ms; exit {code}"
+        ));
+        self.inner.shell.exit(code);
+    }
+
+    fn log(&self, message: &str) {
+        self.inner.prepared.log.line("session", message);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,421 @@
+//! The backend supervisor: spawn, handshake, health gate, worker, stop
+//! (C-PROC-1…5, C-PORT-2, C-READY-2, C-READY-3).
+//!
+//! [`Supervisor::start`] spawns `manage.py desktop_serve` with a stdin
+//! lifeline, reads `DESKTOP_DJANGO_READY {json}` from its stdout, waits for a
+//! proven `/health/` 200, then spawns `manage.py desktop_worker` with its own
+//! lifeline. Both must happen within the ready timeout (default 30000 ms,
+//! `DESKTOP_DJANGO_READY_TIMEOUT_MS`). On any failure every child is stopped
+//! and a [`StartupError`] carries the message and the log path.
+//!
+//! [`Supervisor::stop`] closes the lifelines, waits up to the grace period
+//! (default 5000 ms, `DESKTOP_DJANGO_GRACE_MS`), then tree-kills what is left.
+
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{ChildStdin, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::events;
+use crate::health::{self, ProbeError};
+use crate::launch::{LaunchSpec, Role};
+use crate::logs::ShellLog;
+use crate::paths::{AppPaths, APP_DATA_ENV};
+use crate::port::{self, Handshake, HandshakeError};
+use crate::process::{ProcessTree, Spawner};
+use crate::ticket::{self, Ticket, TicketError};
+use crate::token::Token;
+
+/// Default readiness timeout (handshake + health), in ms (C-READY-3).
+pub const DEFAULT_READY_TIMEOUT_MS: u64 = 30_000;
+/// Default grace period between closing the lifelines and the tree kill, in ms (C-PROC-3).
+pub const DEFAULT_GRACE_MS: u64 = 5_000;
+/// Overrides the readiness timeout (ms).
+pub const READY_TIMEOUT_ENV: &str = "DESKTOP_DJANGO_READY_TIMEOUT_MS";
+/// Overrides the grace period (ms).
+pub const GRACE_ENV: &str = "DESKTOP_DJANGO_GRACE_MS";
+/// The child environment variable that carries the token (C-AUTH-1).
+pub const TOKEN_ENV: &str = "DESKTOP_DJANGO_AUTH_TOKEN";
+
+const POLL: Duration = Duration::from_millis(20);
+const HEALTH_RETRY: Duration = Duration::from_millis(50);
+
+/// What the supervisor needs to start the backend.
+#[derive(Debug, Clone)]
+pub struct SupervisorConfig {
+    pub spec: LaunchSpec,
+    /// Passed to the children as `DESKTOP_DJANGO_APP_DATA_DIR`.
+    pub app_data: PathBuf,
+    pub token: Token,
+    /// Handshake + health deadline, measured from the web spawn.
+    pub ready_timeout: Duration,
+    /// Wait after closing the lifelines before the tree kill.
+    pub grace: Duration,
+    /// Extra child environment (tests, harness markers); the contract's
+    /// own variables win over these.
+    pub extra_env: Vec<(OsString, OsString)>,
+}
+
+impl SupervisorConfig {
+    /// A config with a fresh token and timeouts from the environment
+    /// (`DESKTOP_DJANGO_READY_TIMEOUT_MS`, `DESKTOP_DJANGO_GRACE_MS`).
+    pub fn from_env(spec: LaunchSpec, paths: &AppPaths) -> SupervisorConfig {
+        SupervisorConfig {
+            spec,
+            app_data: paths.root.clone(),
+            token: Token::generate(),
+            ready_timeout: env_ms(READY_TIMEOUT_ENV, DEFAULT_READY_TIMEOUT_MS),
+            grace: env_ms(GRACE_ENV, DEFAULT_GRACE_MS),
+            extra_env: Vec::new(),
+        }
+    }
+}
+
+fn env_ms(name: &str, default: u64) -> Duration {
+    let ms = std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default);
+    Duration::from_millis(ms)
+}
+
+/// A failed start (C-READY-3): show `message` and `log_path` to the user.
+/// Every child has been stopped by the time this is returned.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message} (log: {})", log_path.display())]
+pub struct StartupError {
+    pub message: String,
+    pub log_path: PathBuf,
+    /// True when the start was cancelled by a quit, not a backend failure.
+    pub cancelled: bool,
+}
+
+struct Backend {
+    role: Role,
+    tree: ProcessTree,
+    lifeline: Option<ChildStdin>,
+}
+
+/// A running, ready backend: the web server (proven healthy) and the worker.
+pub struct Supervisor {
+    config: SupervisorConfig,
+    log: ShellLog,
+    client: reqwest::blocking::Client,
+    backends: Vec<Backend>,
+    handshake: Option<Handshake>,
+    // Declared last: dropped after the children are stopped (C-PROC-5).
+    spawner: Spawner,
+}
+
+impl Supervisor {
+    /// Starts the backend and blocks until it is ready, fails, or `cancel`
+    /// becomes true. Emits `backend_spawned`, `backend_listening` and
+    /// `backend_ready`.
+    pub fn start(
+        config: SupervisorConfig,
+        log: ShellLog,
+        cancel: &AtomicBool,
+    ) -> Result<Supervisor, StartupError> {
+        log.add_secret(config.token.expose());
+        let mut sup = Supervisor {
+            config,
+            log,
+            client: health::client(),
+            backends: Vec::new(),
+            handshake: None,
+            spawner: Spawner::new(),
+        };
+        match sup.start_inner(cancel) {
+            Ok(()) => Ok(sup),
+            Err((message, cancelled)) => {
+                sup.log
+                    .line("supervisor", &format!("startup failed: {message}"));
+                sup.kill_all();
+                Err(StartupError {
+                    message,
+                    log_path: sup.log.path().to_path_buf(),
+                    cancelled,
+                })
+            }
+        }
+    }
+
+    fn start_inner(&mut self, cancel: &AtomicBool) -> Result<(), (String, bool)> {
+        let started = Instant::now();
+        let deadline = started + self.config.ready_timeout;
+        let timeout_ms = self.config.ready_timeout.as_millis();
+        let fail = |m: String| Err((m, false));
+        let handshakes = self.spawn_role(Role::Web).map_err(|m| (m, false))?;
+
+        // 1. The handshake line (C-PORT-2).
+        let hs = loop {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(("startup cancelled".into(), true));
+            }
+            match handshakes.recv_timeout(POLL) {
+                Ok(Ok(hs)) => break hs,
+                Ok(Err(e)) => return fail(format!("the backend sent a malformed handshake: {e}")),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(m) = self.web_exit_message() {
+                        return fail(m);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let wait_until = Instant::now() + Duration::from_millis(1000);
+                    while Instant::now() < wait_until {
+                        if let Some(m) = self.web_exit_message() {
+                            return fail(m);
+                        }
+                        std::thread::sleep(POLL);
+                    }
+                    return fail("the backend closed its stdout before the handshake".into());
+                }
+            }
+            if Instant::now() >= deadline {
+                return fail(format!(
+                    "the backend sent no handshake within {timeout_ms} ms"
+                ));
+            }
+        };
+        self.log
+            .line("supervisor", &format!("web listening on {}", hs.origin()));
+        events::emit("backend_listening", json!({"port": hs.port}));
+        let origin = hs.origin();
+        self.handshake = Some(hs);
+
+        // 2. The health gate (C-READY-2, C-READY-4).
+        loop {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(("startup cancelled".into(), true));
+            }
+            match health::probe_once(&self.client, &origin, &self.config.token) {
+                Ok(_) => break,
+                Err(ProbeError::BadProof) => return fail(ProbeError::BadProof.to_string()),
+                Err(ProbeError::NotReady(why)) => {
+                    if let Some(m) = self.web_exit_message() {
+                        return fail(m);
+                    }
+                    if Instant::now() >= deadline {
+                        return fail(format!(
+                            "the backend was not healthy within {timeout_ms} ms ({why})"
+                        ));
+                    }
+                }
+            }
+            std::thread::sleep(HEALTH_RETRY);
+        }
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let port = self.port();
+        self.log
+            .line("supervisor", &format!("web ready after {elapsed_ms} ms"));
+        events::emit(
+            "backend_ready",
+            json!({"port": port, "elapsed_ms": elapsed_ms}),
+        );
+
+        // 3. The worker, after readiness (C-PROC-1).
+        self.spawn_role(Role::Worker).map_err(|m| (m, false))?;
+        Ok(())
+    }
+
+    /// Spawns one role; returns the channel that yields its handshake.
+    fn spawn_role(
+        &mut self,
+        role: Role,
+    ) -> Result<mpsc::Receiver<Result<Handshake, HandshakeError>>, String> {
+        let spec = &self.config.spec;
+        let mut cmd = spec.command(role);
+        cmd.envs(self.config.extra_env.iter().map(|(k, v)| (k, v)))
+            .env(APP_DATA_ENV, &self.config.app_data)
+            .env(TOKEN_ENV, self.config.token.expose())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        self.log.line(
+            "supervisor",
+            &format!(
+                "spawning {}: {} {} {} (mode {}, settings {})",
+                role.name(),
+                spec.interpreter.display(),
+                spec.manage_py.display(),
+                role.command(),
+                spec.mode.as_str(),
+                spec.settings_module
+            ),
+        );
+        let mut tree = self.spawner.spawn(cmd).map_err(|e| {
+            format!(
+                "cannot start the {} process ({}): {e}",
+                role.name(),
+                spec.interpreter.display()
+            )
+        })?;
+        let pid = tree.pid();
+        events::emit("backend_spawned", json!({"pid": pid, "role": role.name()}));
+        self.log
+            .line("supervisor", &format!("{} pid {pid}", role.name()));
+        let child = tree.child_mut();
+        let lifeline = child.stdin.take();
+        let (tx, rx) = mpsc::channel();
+        if let Some(stderr) = child.stderr.take() {
+            self.log.copy_lines(role.name().to_string(), stderr);
+        }
+        if let Some(stdout) = child.stdout.take() {
+            let log = self.log.clone();
+            let source = format!("{} stdout", role.name());
+            std::thread::spawn(move || read_stdout(stdout, &log, &source, tx));
+        }
+        self.backends.push(Backend {
+            role,
+            tree,
+            lifeline,
+        });
+        Ok(rx)
+    }
+
+    fn web_exit_message(&mut self) -> Option<String> {
+        let web = self.backends.iter_mut().find(|b| b.role == Role::Web)?;
+        match web.tree.try_wait() {
+            Ok(Some(status)) => Some(format!("the backend exited early ({status})")),
+            _ => None,
+        }
+    }
+
+    /// The validated handshake (present once `start` returned Ok).
+    pub fn handshake(&self) -> Option<&Handshake> {
+        self.handshake.as_ref()
+    }
+
+    /// The backend origin, e.g. `http://127.0.0.1:43817`.
+    pub fn origin(&self) -> String {
+        self.handshake
+            .as_ref()
+            .map(Handshake::origin)
+            .unwrap_or_default()
+    }
+
+    /// The backend port (0 before the handshake).
+    pub fn port(&self) -> u16 {
+        self.handshake.as_ref().map_or(0, |h| h.port)
+    }
+
+    /// Pids of the supervised root processes, by role.
+    pub fn pids(&self) -> Vec<(Role, u32)> {
+        self.backends
+            .iter()
+            .map(|b| (b.role, b.tree.pid()))
+            .collect()
+    }
+
+    /// Mints a fresh one-time ticket (C-AUTH-5).
+    pub fn mint_ticket(&self) -> Result<Ticket, TicketError> {
+        ticket::mint(&self.client, &self.origin(), &self.config.token)
+    }
+
+    /// A fresh bootstrap URL (`/desktop-auth/bootstrap/?ticket=…&next=/`).
+    /// It holds a credential: never log it.
+    pub fn bootstrap_url(&self) -> Result<String, TicketError> {
+        Ok(ticket::bootstrap_url(
+            &self.origin(),
+            &self.mint_ticket()?,
+            "/",
+        ))
+    }
+
+    /// Which role's root process has exited, if any (non-blocking).
+    pub fn exited(&mut self) -> Option<Role> {
+        self.backends
+            .iter_mut()
+            .find_map(|b| matches!(b.tree.try_wait(), Ok(Some(_))).then_some(b.role))
+    }
+
+    /// Replaces a worker whose process has exited (C-PROC-6): reaps its
+    /// tree and spawns a new one with a new lifeline.
+    pub fn restart_worker(&mut self) -> Result<(), String> {
+        if let Some(i) = self.backends.iter().position(|b| b.role == Role::Worker) {
+            let mut old = self.backends.remove(i);
+            old.lifeline.take();
+            old.tree.kill_tree();
+        }
+        self.spawn_role(Role::Worker).map(|_| ())
+    }
+
+    /// Graceful stop (C-PROC-3): close the lifelines, wait up to the grace
+    /// period for the roots to exit, then tree-kill every group/job (which
+    /// also reaches grandchildren, C-PROC-4). Returns the roles that had to
+    /// be force-killed. Idempotent.
+    pub fn stop(&mut self) -> Vec<Role> {
+        if self.backends.is_empty() {
+            return Vec::new();
+        }
+        self.log.line("supervisor", "stopping: closing lifelines");
+        for b in &mut self.backends {
+            b.lifeline.take();
+        }
+        let deadline = Instant::now() + self.config.grace;
+        let mut forced = Vec::new();
+        loop {
+            let alive: Vec<Role> = self
+                .backends
+                .iter_mut()
+                .filter_map(|b| (!matches!(b.tree.try_wait(), Ok(Some(_)))).then_some(b.role))
+                .collect();
+            if alive.is_empty() {
+                break;
+            }
+            if Instant::now() >= deadline {
+                forced = alive;
+                break;
+            }
+            std::thread::sleep(POLL);
+        }
+        if !forced.is_empty() {
+            let names: Vec<_> = forced.iter().map(|r| r.name()).collect();
+            self.log.line(
+                "supervisor",
+                &format!("grace period over; force-killing {}", names.join(", ")),
+            );
+        }
+        self.kill_all();
+        self.log.line("supervisor", "stopped");
+        forced
+    }
+
+    fn kill_all(&mut self) {
+        for b in &mut self.backends {
+            b.lifeline.take();
+            b.tree.kill_tree();
+        }
+        self.backends.clear();
+    }
+}
+
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn read_stdout(
+    stdout: std::process::ChildStdout,
+    log: &ShellLog,
+    source: &str,
+    tx: mpsc::Sender<Result<Handshake, HandshakeError>>,
+) {
+    let mut tx = Some(tx);
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        let parsed = port::parse_line(&line);
+        log.line(source, &line);
+        if let Some(result) = parsed.transpose() {
+            if let Some(tx) = tx.take() {
+                let _ = tx.send(result);
+            }
+        }
+    }
+}

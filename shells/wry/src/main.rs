@@ -1,0 +1,146 @@
+//! `desktop-django-wry [--project <dir>]`: the wry + tao shell.
+//!
+//! A thin adapter: it owns the window and the webview and forwards
+//! everything else to `contract::session::Session` (splash → supervisor →
+//! ticket bootstrap → navigation guard → bridge → graceful quit).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use contract::session::{self, Session};
+use contract::shell::{Shell, BRIDGE_SCRIPT};
+use tao::dpi::LogicalSize;
+use tao::event::{Event, WindowEvent};
+use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
+use tao::window::{Window, WindowBuilder};
+use wry::{NewWindowResponse, PageLoadEvent, WebView, WebViewBuilder};
+
+/// Requests from the session's threads to the UI thread.
+enum UserEvent {
+    Navigate(String),
+    ShowHtml(String),
+    Exit(i32),
+}
+
+/// The `contract::shell::Shell` adapter: every call becomes a user event.
+struct ProxyShell(Mutex<EventLoopProxy<UserEvent>>);
+
+impl ProxyShell {
+    fn send(&self, event: UserEvent) {
+        let proxy = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = proxy.send_event(event);
+    }
+}
+
+impl Shell for ProxyShell {
+    fn navigate(&self, url: String) {
+        self.send(UserEvent::Navigate(url));
+    }
+    fn show_html(&self, html: String) {
+        self.send(UserEvent::ShowHtml(html));
+    }
+    fn exit(&self, code: i32) {
+        self.send(UserEvent::Exit(code));
+    }
+}
+
+fn main() {
+    contract::events::mark_start();
+    let prepared = match session::prepare(std::env::args_os().skip(1)) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            eprintln!("desktop-django-wry: {e}");
+            std::process::exit(2);
+        }
+    };
+    let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    let window = WindowBuilder::new()
+        .with_title(prepared.title())
+        .with_inner_size(LogicalSize::new(1200.0, 800.0))
+        .with_min_inner_size(LogicalSize::new(640.0, 480.0))
+        .build(&event_loop)
+        .expect("cannot create the window");
+    let splash = prepared.splash_html();
+    let session = Session::new(prepared, ProxyShell(Mutex::new(event_loop.create_proxy())));
+
+    // The shell's own HTML loads (splash, error page) reach the navigation
+    // guard as about:blank, possibly after a later load was queued: count
+    // the pending ones and let exactly that many through.
+    let internal_loads = Arc::new(AtomicUsize::new(1));
+    let webview = build_webview(&window, &session, &splash, internal_loads.clone());
+    session.splash_shown();
+    session.start();
+
+    event_loop.run(move |event, _, control_flow| {
+        *control_flow = ControlFlow::Wait;
+        match event {
+            Event::UserEvent(UserEvent::Navigate(url)) => {
+                let _ = webview.load_url(&url);
+            }
+            Event::UserEvent(UserEvent::ShowHtml(html)) => {
+                internal_loads.fetch_add(1, Ordering::SeqCst);
+                let _ = webview.load_html(&html);
+            }
+            Event::UserEvent(UserEvent::Exit(code)) => {
+                *control_flow = ControlFlow::ExitWithCode(code)
+            }
+            Event::WindowEvent {
+                event: WindowEvent::CloseRequested,
+                ..
+            } => {
+                window.set_visible(false);
+                session.request_quit();
+            }
+            _ => {}
+        }
+    });
+}
+
+fn build_webview(
+    window: &Window,
+    session: &Session,
+    splash: &str,
+    internal_loads: Arc<AtomicUsize>,
+) -> WebView {
+    let (nav, new_window, loaded, ipc) = (
+        session.clone(),
+        session.clone(),
+        session.clone(),
+        session.clone(),
+    );
+    let builder = WebViewBuilder::new()
+        .with_html(splash)
+        .with_initialization_script(BRIDGE_SCRIPT)
+        .with_navigation_handler(move |url| {
+            let internal = url == "about:blank"
+                && internal_loads
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+            if internal {
+                return true;
+            }
+            nav.allow_navigation(&url)
+        })
+        .with_new_window_req_handler(move |url, _features| {
+            new_window.on_new_window(&url);
+            NewWindowResponse::Deny
+        })
+        .with_on_page_load_handler(move |event, url| {
+            if let PageLoadEvent::Finished = event {
+                loaded.page_loaded(&url);
+            }
+        })
+        .with_ipc_handler(move |request| {
+            ipc.handle_ipc(&request.uri().to_string(), request.body());
+        });
+
+    #[cfg(any(target_os = "windows", target_os = "macos"))]
+    let webview = builder.build(window);
+    #[cfg(not(any(target_os = "windows", target_os = "macos")))]
+    let webview = {
+        use tao::platform::unix::WindowExtUnix;
+        use wry::WebViewBuilderExtUnix;
+        builder.build_gtk(window.default_vbox().expect("tao creates a default vbox"))
+    };
+    webview.expect("cannot create the webview")
+}

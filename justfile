@@ -15,12 +15,12 @@ default:
 setup:
     @scripts/setup.sh all
 
-# Open the app in a desktop shell: `just run`, `just run wry`.
-run shell="wry": setup
+# Open the app in a shell: `just run` (Tauri), `just run wry`, `just run electron`, `just run electron-headless` (node host, no window).
+run shell="tauri": setup
     @scripts/run.sh {{shell}}
 
 # Run every test: backend (ruff, migrations check, pytest), Rust (fmt, clippy, unit tests), conformance.
-test: setup test-backend test-rust
+test: setup test-backend test-node test-rust
 
 # Backend only: lint, migrations check and pytest.
 test-backend:
@@ -28,6 +28,11 @@ test-backend:
     cd backend && {{py}} -m ruff check . && {{py}} -m ruff format --check .
     cd backend && DJANGO_SETTINGS_MODULE=flying_stable.settings.dev DESKTOP_DJANGO_APP_DATA_DIR="$(mktemp -d)" {{py}} manage.py makemigrations --check --dry-run
     cd backend && {{py}} -m pytest -q
+
+# Electron shell (node --test): header rule, guards, lifecycle, token isolation; builds the addon first.
+test-node:
+    @printf '\033[1;36m==>\033[0m %s\n' "Electron shell: node --test"
+    cd shells/neon-electron && npm test
 
 # Rust only: fmt, clippy, build every shell, then unit tests and the conformance suite.
 test-rust:
@@ -41,3 +46,9 @@ test-rust:
 conformance:
     cargo build --workspace --bins
     cargo test -p conformance
+
+# Benchmark every shell with a descriptor against the floor, e.g. `just bench --runs 3`
+# (writes docs/benchmarks/; method: docs/performance.md; `--help` lists the options).
+bench *args: setup
+    cargo build -p bench
+    "${CARGO_TARGET_DIR:-target}/debug/bench" {{args}}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -25,6 +26,23 @@ logger = logging.getLogger(__name__)
 TICKET_PATH = "/desktop-auth/ticket/"
 BOOTSTRAP_PATH = "/desktop-auth/bootstrap/"
 
+# Cookies are not isolated by port (RFC 6265 §8.5) and SameSite treats every port of
+# 127.0.0.1 as same-site, so a subresource aimed at another local port would carry the
+# session cookie there. 'self' includes the port (CSP3 §6.7.2.8), which confines every
+# fetch, image, script, frame and form to the exact backend origin (C-AUTH-4).
+# `ipc:` and `http://ipc.localhost` are Tauri's IPC transport, not network origins.
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self' ipc: http://ipc.localhost; "
+    "media-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; "
+    "worker-src 'none'; manifest-src 'self'; base-uri 'none'; form-action 'self'"
+)
+
+
+def content_security_policy() -> str:
+    """The CSP sent on every response: ``settings.DESKTOP_DJANGO_CSP`` or ``DEFAULT_CSP``."""
+    return getattr(settings, "DESKTOP_DJANGO_CSP", DEFAULT_CSP)
+
 
 def _forbidden() -> HttpResponse:
     return HttpResponseForbidden("Forbidden", content_type="text/plain; charset=utf-8")
@@ -38,6 +56,7 @@ def _no_store(response: HttpResponse) -> HttpResponse:
 class DesktopAuthMiddleware:
     """Gate every request (C-AUTH-2, -3, -5, -6).
 
+    Every response, refusals included, carries the CSP above (C-AUTH-4).
     Order: bad Host → 400; token unset/malformed in the environment → 403 for
     everything (fail closed); bootstrap URL → ticket check; ticket URL → header token
     only; anything else → header or cookie token, else 403.
@@ -47,6 +66,11 @@ class DesktopAuthMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.gate(request)
+        response.setdefault("Content-Security-Policy", content_security_policy())
+        return response
+
+    def gate(self, request: HttpRequest) -> HttpResponse:
         if not auth.host_allowed(request.META.get("HTTP_HOST"), auth.bound_port()):
             return HttpResponseBadRequest("Bad Host header", content_type="text/plain")
         try:

@@ -110,3 +110,16 @@ def test_unknown_port_still_requires_loopback_name():
     assert auth.host_allowed("127.0.0.1:5555", None)
     assert not auth.host_allowed("evil.example:5555", None)
     assert not auth.host_allowed(None, None)
+
+
+@pytest.mark.parametrize("path", ["/", "/health/", "/ponies/", "/desktop-auth/bootstrap/"])
+def test_every_response_confines_subresources_to_the_exact_origin(client, anon, path):
+    """C-AUTH-4 for cookie transports: cookies ignore ports (RFC 6265 §8.5)."""
+    for c in (client, anon):
+        csp = c.get(path)["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+        assert directives["default-src"] == "'self'"
+        assert directives["connect-src"].split()[0] == "'self'"
+        assert "*" not in csp and "127.0.0.1" not in csp and "localhost:" not in csp
+        assert directives["form-action"] == "'self'"
+        assert directives["frame-src"] == "'none'"

@@ -48,6 +48,42 @@ pub fn clear_stable(backend: &Backend, token: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The ids of the ponies on the list page, from their `/ponies/<id>/edit/` links, in page order.
+pub fn pony_ids(html: &str) -> Vec<u64> {
+    let mut ids = Vec::new();
+    for part in html.split("/ponies/").skip(1) {
+        if let Some((num, rest)) = part.split_once('/') {
+            if rest.starts_with("edit/") {
+                if let Ok(id) = num.parse::<u64>() {
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+        }
+    }
+    ids
+}
+
+/// Every same-origin `/static/…` URL referenced by a page, deduplicated, in page order.
+pub fn static_paths(html: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for quote in ['"', '\''] {
+        let needle = format!("{quote}/static/");
+        let mut rest = html;
+        while let Some(at) = rest.find(&needle) {
+            let tail = &rest[at + 1..];
+            let Some(end) = tail.find(quote) else { break };
+            let path = tail[..end].to_string();
+            if !out.contains(&path) {
+                out.push(path);
+            }
+            rest = &tail[end..];
+        }
+    }
+    out
+}
+
 /// The first same-origin `/static/…` URL referenced by a page (a stylesheet, script or image).
 pub fn first_static_path(html: &str) -> Option<String> {
     for quote in ['"', '\''] {
@@ -72,6 +108,14 @@ mod tests {
         assert_eq!(count_ponies("<section class=\"empty\"></section>"), 0);
         let ids = r#"<li class="card x" data-pony-id="1"></li><li data-pony-id="2"></li>"#;
         assert_eq!(count_ponies(ids), 2);
+    }
+
+    #[test]
+    fn finds_pony_ids_and_static_paths() {
+        let html = r#"<a href="/ponies/7/edit/">Edit</a><form action="/ponies/7/delete/"></form><a href="/ponies/12/edit/">"#;
+        assert_eq!(pony_ids(html), [7, 12]);
+        let html = r#"<link href="/static/a.css"><script src="/static/b.js"></script><img src='/static/a.css'>"#;
+        assert_eq!(static_paths(html), ["/static/a.css", "/static/b.js"]);
     }
 
     #[test]

@@ -116,12 +116,59 @@ pub struct ShellSpec {
     pub display: bool,
     pub features: Vec<String>,
     pub expected_failures: BTreeMap<String, String>,
+    /// The command as written (placeholders unexpanded), to launch with another `{backend}`.
+    pub command_template: Vec<String>,
+    pub placeholders: Placeholders,
 }
 
 impl ShellSpec {
     /// Whether the shell claims a SHOULD clause (e.g. `C-READY-4`).
     pub fn claims(&self, clause: &str) -> bool {
         self.features.iter().any(|f| f.eq_ignore_ascii_case(clause))
+    }
+
+    /// The descriptor's reason when `clause` (or `clause@scenario`) is an expected failure.
+    /// A `C-X-N@scenario` key matches that scenario only; a bare `C-X-N` key matches every
+    /// scenario of the clause.
+    pub fn expected_failure(&self, clause: &str, scenario: &str) -> Option<String> {
+        let scoped = format!("{clause}@{scenario}");
+        let find = |key: &str| {
+            self.expected_failures
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v.clone())
+        };
+        find(&scoped).or_else(|| find(clause))
+    }
+
+    /// Program and arguments with `{backend}` standing for `project` (another Django project
+    /// with a `desktop.toml`, C-SHELL-5) instead of the demo.
+    pub fn command_for(&self, project: Option<&Path>) -> Result<(PathBuf, Vec<String>), String> {
+        let ph = match project {
+            Some(p) => Placeholders {
+                backend: p.to_path_buf(),
+                ..self.placeholders.clone()
+            },
+            None => self.placeholders.clone(),
+        };
+        if project.is_some()
+            && !self
+                .command_template
+                .iter()
+                .any(|a| a.contains("{backend}"))
+        {
+            return Err(format!(
+                "the {} descriptor's command has no {{backend}} placeholder, so it cannot host another project",
+                self.name
+            ));
+        }
+        let mut all = self
+            .command_template
+            .iter()
+            .map(|s| ph.expand(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let program = PathBuf::from(all.remove(0));
+        Ok((program, all))
     }
 }
 
@@ -136,6 +183,25 @@ pub fn parse(text: &str) -> Result<Descriptor, String> {
     }
     if matches!(&d.build, Some(b) if b.is_empty()) {
         return Err("`build` is empty (leave it out instead)".into());
+    }
+    for f in &d.features {
+        match crate::clauses::find(f) {
+            Some(c) if c.level == crate::Level::Should => {}
+            Some(_) => {
+                return Err(format!(
+                    "`features` lists {f}, a MUST clause: only SHOULD clauses are claimed"
+                ))
+            }
+            None => return Err(format!("`features` lists {f}, which is no clause id")),
+        }
+    }
+    for key in d.expected_failures.keys() {
+        let id = key.split('@').next().unwrap_or_default();
+        if crate::clauses::find(id).is_none() {
+            return Err(format!(
+                "`expected_failures` lists {key:?}: {id:?} is no clause id"
+            ));
+        }
     }
     Ok(d)
 }
@@ -159,6 +225,8 @@ pub fn expand(d: &Descriptor, dir: &Path, ph: &Placeholders) -> Result<ShellSpec
         display: d.display,
         features: d.features.clone(),
         expected_failures: d.expected_failures.clone(),
+        command_template: d.command.clone(),
+        placeholders: ph.clone(),
     })
 }
 
@@ -211,14 +279,14 @@ display = true
 features = []
 
 [expected_failures]
-"C-PROC-6" = "not yet"
+"C-PROC-1" = "not yet"
 "#;
 
     #[test]
     fn parses_and_expands_the_documented_format() {
         let d = parse(WRY).unwrap();
         assert_eq!(d.name, "wry");
-        assert_eq!(d.expected_failures["C-PROC-6"], "not yet");
+        assert_eq!(d.expected_failures["C-PROC-1"], "not yet");
         let s = expand(&d, Path::new("/w/shells/wry"), &ph()).unwrap();
         assert_eq!(s.program, PathBuf::from("/t/debug/desktop-django-wry.exe"));
         assert_eq!(s.args, vec!["--project", "/w/backend"]);
@@ -256,6 +324,40 @@ features = []
         assert!(parse("command = [\"x\"]\n").is_err());
         assert!(parse("name = \"x\"\ncommand = [\"x\"]\nbuild = []\n").is_err());
         assert!(parse("name = \"x\"\ncommand = [\"x\"]\ntypo = 1\n").is_err());
+        let base = "name = \"x\"\ncommand = [\"x\"]\n";
+        assert!(parse(&format!("{base}features = [\"C-PROC-1\"]\n")).is_err());
+        assert!(parse(&format!("{base}features = [\"C-NOPE-9\"]\n")).is_err());
+        assert!(parse(&format!("{base}features = [\"C-READY-4\"]\n")).is_ok());
+        assert!(parse(&format!(
+            "{base}[expected_failures]\n\"C-NOPE-1\" = \"x\"\n"
+        ))
+        .is_err());
+        assert!(parse(&format!(
+            "{base}[expected_failures]\n\"C-PROC-5@grandchild\" = \"x\"\n"
+        ))
+        .is_ok());
+    }
+
+    #[test]
+    fn expected_failures_by_clause_or_scenario() {
+        let d = parse(
+            "name = \"x\"\ncommand = [\"{target_dir}/x\", \"--project\", \"{backend}\"]\n[expected_failures]\n\"C-SHELL-1\" = \"no js\"\n\"C-PROC-5@grandchild\" = \"leak\"\n",
+        )
+        .unwrap();
+        let s = expand(&d, Path::new("/w/shells/x"), &ph()).unwrap();
+        assert_eq!(
+            s.expected_failure("C-SHELL-1", "main").as_deref(),
+            Some("no js")
+        );
+        assert_eq!(
+            s.expected_failure("C-PROC-5", "grandchild").as_deref(),
+            Some("leak")
+        );
+        assert_eq!(s.expected_failure("C-PROC-5", "main"), None);
+        let (prog, args) = s.command_for(Some(Path::new("/p"))).unwrap();
+        assert_eq!(prog, PathBuf::from("/t/x"));
+        assert_eq!(args, ["--project", "/p"]);
+        assert_eq!(s.command_for(None).unwrap().1, ["--project", "/w/backend"]);
     }
 
     #[test]

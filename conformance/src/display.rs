@@ -48,6 +48,16 @@ fn init() -> Result<Option<String>, String> {
         .map(Some)
 }
 
+/// Xvfb's stderr goes to `<target>/conformance/xvfb-<test pid>.log`, for display trouble.
+#[cfg(target_os = "linux")]
+fn xvfb_log() -> std::process::Stdio {
+    let dir = crate::matrix::root();
+    let _ = std::fs::create_dir_all(&dir);
+    std::fs::File::create(dir.join(format!("xvfb-{}.log", std::process::id())))
+        .map(std::process::Stdio::from)
+        .unwrap_or_else(|_| std::process::Stdio::null())
+}
+
 #[cfg(target_os = "linux")]
 fn spawn_xvfb() -> Result<(std::process::Child, String), String> {
     use std::io::{BufRead, BufReader};
@@ -66,7 +76,7 @@ fn spawn_xvfb() -> Result<(std::process::Child, String), String> {
     ])
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
-    .stderr(Stdio::null());
+    .stderr(xvfb_log());
     // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
     unsafe {
         cmd.pre_exec(|| {

@@ -32,10 +32,21 @@ pub struct Shell {
 pub struct LaunchOptions {
     /// Use this app-data dir (e.g. to relaunch on the same data) instead of a fresh one.
     pub app_data: Option<PathBuf>,
+    /// Do not set `DESKTOP_DJANGO_APP_DATA_DIR`: the shell resolves the app-data dir itself
+    /// (C-DATA-1). `app_data` must then name where it is expected.
+    pub app_data_unset: bool,
     /// `DESKTOP_DJANGO_AUTOQUIT_MS`.
     pub autoquit_ms: Option<u64>,
+    /// Host this Django project (a dir with `desktop.toml`) instead of the demo: it replaces the
+    /// descriptor's `{backend}` (C-SHELL-5).
+    pub project: Option<PathBuf>,
+    /// Directories put in front of `PATH` (e.g. a stand-in `xdg-open`).
+    pub path_prepend: Vec<PathBuf>,
     /// Extra environment variables for the shell.
     pub env: Vec<(String, String)>,
+    /// Do not take a concurrency slot: for a short second launch made while the test already
+    /// holds one (C-PROC-7), which must not wait on its own test.
+    pub slotless: bool,
 }
 
 impl LaunchOptions {
@@ -48,7 +59,57 @@ impl LaunchOptions {
         self.autoquit_ms = Some(ms);
         self
     }
+
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.env.push((
+            key.to_string(),
+            value.as_ref().to_string_lossy().into_owned(),
+        ));
+        self
+    }
+
+    /// `DESKTOP_DJANGO_PYTHON`: the dev-mode interpreter (a fake one, see [`crate::fakes`]).
+    pub fn python(self, interpreter: &Path) -> Self {
+        self.env(PYTHON_ENV, interpreter)
+    }
+
+    pub fn project(mut self, dir: &Path) -> Self {
+        self.project = Some(dir.to_path_buf());
+        self
+    }
+
+    pub fn path_prepend(mut self, dir: &Path) -> Self {
+        self.path_prepend.push(dir.to_path_buf());
+        self
+    }
+
+    pub fn slotless(mut self) -> Self {
+        self.slotless = true;
+        self
+    }
 }
+
+/// The dev-mode interpreter override the shells read (`contract::launch::PYTHON_ENV`).
+pub const PYTHON_ENV: &str = "DESKTOP_DJANGO_PYTHON";
+/// The readiness timeout override (`contract::supervisor::READY_TIMEOUT_ENV`).
+pub const READY_TIMEOUT_ENV: &str = "DESKTOP_DJANGO_READY_TIMEOUT_MS";
+/// The grace period override (`contract::supervisor::GRACE_ENV`).
+pub const GRACE_ENV: &str = "DESKTOP_DJANGO_GRACE_MS";
+/// The token's child environment variable (C-AUTH-1).
+pub const TOKEN_ENV: &str = "DESKTOP_DJANGO_AUTH_TOKEN";
+
+/// Variables a launch never inherits from the harness's own environment: each launch states
+/// what it wants.
+const SCRUBBED: &[&str] = &[
+    PYTHON_ENV,
+    READY_TIMEOUT_ENV,
+    GRACE_ENV,
+    TOKEN_ENV,
+    "DESKTOP_DJANGO_AUTOQUIT_MS",
+    "DESKTOP_DJANGO_RUNTIME_MANIFEST",
+    "DESKTOP_DJANGO_MODE",
+    "DJANGO_SETTINGS_MODULE",
+];
 
 /// Bounds how many shells run at once in this test process (each is a webview plus two Python
 /// processes). `DESKTOP_DJANGO_CONFORMANCE_JOBS`, default 2. A test must not hold two launches at
@@ -92,6 +153,32 @@ impl Drop for Slot {
     }
 }
 
+/// What a toolkit prints when it cannot connect to the display at all.
+const DISPLAY_FAILURES: &[&str] = &[
+    "Failed to initialize GTK",
+    "cannot open display",
+    "Can't open display",
+    "Maximum number of clients reached",
+];
+
+/// Waits (at most 3 s) until the shell writes its first event or exits; returns its exit status
+/// if it exited first.
+fn exited_before_first_event(child: &mut Child, events: &Path) -> Option<ExitStatus> {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        if std::fs::metadata(events).is_ok_and(|m| m.len() > 0) {
+            return None;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A fresh value for `DESKTOP_DJANGO_CONFORMANCE_MARKER`.
 pub fn fresh_marker() -> String {
     use std::collections::hash_map::RandomState;
@@ -120,7 +207,7 @@ pub struct Launch {
     child: Child,
     exit: Option<ExitStatus>,
     tmp: tempfile::TempDir,
-    _slot: Slot,
+    slot: Option<Slot>,
 }
 
 impl Launch {
@@ -134,11 +221,19 @@ impl Launch {
         } else {
             None
         };
-        let slot = Slot::take();
+        let (program, args) = shell
+            .spec
+            .command_for(opts.project.as_deref())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let slot = (!opts.slotless).then(Slot::take);
         let tmp = tempfile::Builder::new()
             .prefix(&format!("conformance-{}-", shell.spec.name))
             .tempdir()
             .expect("temp dir");
+        assert!(
+            !opts.app_data_unset || opts.app_data.is_some(),
+            "app_data_unset needs app_data: where the shell is expected to put it"
+        );
         // A path that does not exist yet: the shell creates its app-data dir (C-DATA-1).
         let app_data = opts
             .app_data
@@ -146,21 +241,37 @@ impl Launch {
             .unwrap_or_else(|| tmp.path().join("app-data"));
         let events_path = tmp.path().join("events.jsonl");
         let marker = fresh_marker();
-        let mut cmd = Command::new(&shell.spec.program);
-        cmd.args(&shell.spec.args)
+        let mut cmd = Command::new(&program);
+        cmd.args(&args)
             .current_dir(&shell.spec.dir)
             .env(MARKER_VAR, &marker)
-            .env("DESKTOP_DJANGO_APP_DATA_DIR", &app_data)
             .env("DESKTOP_DJANGO_EVENTS", &events_path)
-            .env_remove("DESKTOP_DJANGO_AUTOQUIT_MS")
             .stdin(Stdio::null())
             .stdout(File::create(tmp.path().join("shell.stdout")).expect("stdout file"))
             .stderr(File::create(tmp.path().join("shell.stderr")).expect("stderr file"));
+        for var in SCRUBBED {
+            cmd.env_remove(var);
+        }
+        if opts.app_data_unset {
+            cmd.env_remove("DESKTOP_DJANGO_APP_DATA_DIR");
+        } else {
+            cmd.env("DESKTOP_DJANGO_APP_DATA_DIR", &app_data);
+        }
         if let Some(d) = display {
             cmd.env("DISPLAY", d);
         }
         if let Some(ms) = opts.autoquit_ms {
             cmd.env("DESKTOP_DJANGO_AUTOQUIT_MS", ms.to_string());
+        }
+        if !opts.path_prepend.is_empty() {
+            let mut paths = opts.path_prepend.clone();
+            if let Some(old) = std::env::var_os("PATH") {
+                paths.extend(std::env::split_paths(&old));
+            }
+            cmd.env(
+                "PATH",
+                std::env::join_paths(paths).expect("PATH entries without separators"),
+            );
         }
         for (k, v) in &opts.env {
             cmd.env(k, v);
@@ -177,13 +288,39 @@ impl Launch {
                 });
             }
         }
-        let started = Instant::now();
-        let child = cmd.spawn().unwrap_or_else(|e| {
-            panic!(
-                "cannot launch {}: {e} (run the descriptor's build step first)",
-                shell.spec.program.display()
-            )
-        });
+        let spawn = |cmd: &mut Command| {
+            cmd.spawn().unwrap_or_else(|e| {
+                panic!(
+                    "cannot launch {}: {e} (run the descriptor's build step first)",
+                    program.display()
+                )
+            })
+        };
+        let mut started = Instant::now();
+        let mut child = spawn(&mut cmd);
+        let mut exit = None;
+        // The display is the harness's infrastructure: a shell that could not even connect to
+        // it (and so wrote no event) is relaunched, at most twice, with a warning.
+        if shell.spec.display {
+            for attempt in 1..=2 {
+                let Some(status) = exited_before_first_event(&mut child, &events_path) else {
+                    break;
+                };
+                let err =
+                    std::fs::read_to_string(tmp.path().join("shell.stderr")).unwrap_or_default();
+                if !DISPLAY_FAILURES.iter().any(|m| err.contains(m)) {
+                    exit = Some(status);
+                    break;
+                }
+                crate::raw_stderr(&format!(
+                    "conformance: warning: {} could not open the display ({status}); relaunch {attempt}\n",
+                    shell.spec.name
+                ));
+                procs::kill_marked(&marker, Duration::from_secs(5));
+                started = Instant::now();
+                child = spawn(&mut cmd);
+            }
+        }
         Launch {
             shell: shell.spec.clone(),
             marker,
@@ -191,9 +328,113 @@ impl Launch {
             events_path,
             started,
             child,
-            exit: None,
+            exit,
             tmp,
-            _slot: slot,
+            slot,
+        }
+    }
+
+    /// Runs `f` without holding a concurrency slot, for a long idle wait (the backend keeps
+    /// running but needs no CPU); takes a slot again afterwards.
+    pub fn idle<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let had = self.slot.take().is_some();
+        let out = f();
+        if had {
+            self.slot = Some(Slot::take());
+        }
+        out
+    }
+
+    /// The launch's own temp dir (events file, shell stdout/stderr, fresh app-data dir).
+    pub fn tmp(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// What the shell wrote on stderr so far.
+    pub fn stderr_text(&self) -> String {
+        std::fs::read_to_string(self.tmp.path().join("shell.stderr")).unwrap_or_default()
+    }
+
+    /// What the shell wrote on stdout so far.
+    pub fn stdout_text(&self) -> String {
+        std::fs::read_to_string(self.tmp.path().join("shell.stdout")).unwrap_or_default()
+    }
+
+    /// `<app-data>/logs/shell.log` so far.
+    pub fn shell_log(&self) -> String {
+        std::fs::read_to_string(self.app_data.join("logs").join("shell.log")).unwrap_or_default()
+    }
+
+    /// Sends `sig` to the shell (POSIX).
+    #[cfg(unix)]
+    pub fn signal(&self, sig: i32) -> bool {
+        procs::signal(self.pid(), sig)
+    }
+
+    /// The pids and roles of every `backend_spawned` event so far.
+    pub fn spawned(&self) -> Vec<(String, u32)> {
+        self.events()
+            .iter()
+            .filter(|e| e.name == "backend_spawned")
+            .filter_map(|e| {
+                Some((
+                    e.str("role")?.to_string(),
+                    u32::try_from(e.u64("pid")?).ok()?,
+                ))
+            })
+            .collect()
+    }
+
+    /// This launch's live backend processes: marked processes that carry the session token in
+    /// their environment (only the supervisor's children get it), or that descend from a pid
+    /// of a `backend_spawned` event. The shell itself and its webview helpers are not included.
+    pub fn backend_processes(&self) -> Vec<ProcInfo> {
+        let procs = self.processes();
+        let roots: Vec<u32> = self.spawned().into_iter().map(|(_, pid)| pid).collect();
+        let by_pid: std::collections::HashMap<u32, &ProcInfo> =
+            procs.iter().map(|p| (p.pid, p)).collect();
+        let descends = |p: &ProcInfo| {
+            let mut cur = Some(p.pid);
+            for _ in 0..64 {
+                let Some(pid) = cur else { return false };
+                if roots.contains(&pid) {
+                    return true;
+                }
+                cur = by_pid.get(&pid).and_then(|q| q.parent);
+            }
+            false
+        };
+        procs
+            .iter()
+            .filter(|p| p.pid != self.pid())
+            .filter(|p| p.env(TOKEN_ENV).is_some() || descends(p))
+            .cloned()
+            .collect()
+    }
+
+    /// Panics unless every backend process of this launch is gone within `within` (the shell
+    /// may still be running, e.g. showing its error page).
+    pub fn assert_no_backend_within(&self, within: Duration, what: &str) {
+        let start = Instant::now();
+        loop {
+            let left = self.backend_processes();
+            if left.is_empty() {
+                return;
+            }
+            if start.elapsed() >= within {
+                let list: Vec<String> = left
+                    .iter()
+                    .map(|p| format!("pid {} (parent {:?}): {}", p.pid, p.parent, p.cmdline()))
+                    .collect();
+                panic!(
+                    "{what}: {} backend process(es) still alive {} ms later:\n  {}\n{}",
+                    left.len(),
+                    within.as_millis(),
+                    list.join("\n  "),
+                    self.diagnostics()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 

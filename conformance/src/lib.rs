@@ -7,14 +7,21 @@
 //! shells through [`Launch`], which gives every launch a fresh app-data dir, an events file and a
 //! unique marker in its environment, and kills the launch's whole tree when dropped.
 
+pub mod clauses;
+pub mod corpus;
 pub mod demo;
 pub mod descriptor;
 pub mod display;
 pub mod events;
+pub mod fakes;
 pub mod http;
 pub mod launch;
+pub mod listener;
+pub mod matrix;
 pub mod prebuild;
 pub mod procs;
+pub mod raw;
+pub mod sqlite;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -46,6 +53,11 @@ pub fn shells() -> &'static [Shell] {
             !specs.is_empty(),
             "no shells/*/conformance.toml under {}",
             ws.display()
+        );
+        let specs: Vec<ShellSpec> = specs.into_iter().filter(|s| selected(&s.name)).collect();
+        assert!(
+            !specs.is_empty(),
+            "{SHELLS_ENV} selects none of the discovered shells"
         );
         specs
             .into_iter()
@@ -103,43 +115,135 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Runs one clause's check on every discovered shell, prints one line per shell, records the
-/// outcomes under `<target>/conformance/results/<clause>.json` (for the matrix), and panics if
-/// any shell failed. A shell's expected failure (descriptor `[expected_failures]`) is reported,
-/// and passing it anyway is a failure, so that stale entries get removed.
-pub fn check(clause: &str, level: Level, f: impl Fn(&Shell)) {
-    let mut results: Vec<(String, Outcome, f64)> = Vec::new();
-    for shell in shells() {
-        let spec = &shell.spec;
-        if level == Level::Should && !spec.claims(clause) {
-            results.push((spec.name.clone(), Outcome::NotClaimed, 0.0));
-            continue;
-        }
-        let t0 = Instant::now();
-        let run = catch_unwind(AssertUnwindSafe(|| f(shell)));
-        let secs = t0.elapsed().as_secs_f64();
-        let expected = spec
-            .expected_failures
+/// Restricts a run to some shells: a comma-separated list of descriptor names (for working on
+/// one shell; a full run leaves it unset).
+pub const SHELLS_ENV: &str = "DESKTOP_DJANGO_CONFORMANCE_SHELLS";
+
+fn selected(name: &str) -> bool {
+    match std::env::var(SHELLS_ENV) {
+        Ok(list) if !list.trim().is_empty() => list.split(',').any(|s| s.trim() == name),
+        _ => true,
+    }
+}
+
+/// The names of the discovered (and selected) shells: descriptors only, no build step.
+pub fn shell_names() -> Vec<String> {
+    let ws = workspace();
+    descriptor::discover(&ws, &Placeholders::for_workspace(&ws))
+        .map(|specs| {
+            specs
+                .into_iter()
+                .map(|s| s.name)
+                .filter(|n| selected(n))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Writes straight to the stderr file descriptor, past libtest's output capture, so progress
+/// lines and the matrix show during `cargo test` without `--nocapture`.
+pub fn raw_stderr(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
+/// Runs one clause's check on every discovered shell (see [`check_scenario`]).
+pub fn check(clause: &str, level: Level, f: impl Fn(&Shell) + Sync) {
+    check_scenario(clause, "main", level, f)
+}
+
+/// Runs one scenario of a clause on every discovered shell, the shells in parallel (each launch
+/// still takes one of the `DESKTOP_DJANGO_CONFORMANCE_JOBS` slots). A SHOULD clause runs only on
+/// shells that claim it. Prints one line per shell, records the outcomes under
+/// `<target>/conformance/results/` and rewrites the matrix, and panics if any shell failed.
+///
+/// A shell's expected failure (descriptor `[expected_failures]`, key `C-X-N` or
+/// `C-X-N@scenario`) is reported with its reason; passing it anyway is a failure, so that stale
+/// entries get removed.
+pub fn check_scenario(clause: &str, scenario: &str, level: Level, f: impl Fn(&Shell) + Sync) {
+    assert!(
+        clauses::find(clause).is_some(),
+        "{clause} is not in conformance::clauses (add it there, and to docs/contract.md)"
+    );
+    matrix::print_at_exit();
+    let label = if scenario == "main" {
+        clause.to_string()
+    } else {
+        format!("{clause}@{scenario}")
+    };
+    let f = &f;
+    let results: Vec<(String, Outcome, f64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shells()
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(clause))
-            .map(|(_, v)| v.clone());
-        let outcome = match (run, expected) {
-            (Ok(()), None) => Outcome::Pass,
-            (Ok(()), Some(reason)) => Outcome::Fail(format!(
-                "passes, but the descriptor lists it as an expected failure ({reason}): remove that entry"
-            )),
-            (Err(p), None) => Outcome::Fail(panic_message(&*p)),
-            (Err(_), Some(reason)) => Outcome::ExpectedFailure(reason),
-        };
-        results.push((spec.name.clone(), outcome, secs));
-    }
+            .map(|shell| {
+                let spec = &shell.spec;
+                let claimed = level == Level::Must || spec.claims(clause);
+                let handle = claimed.then(|| {
+                    std::thread::Builder::new()
+                        .name(format!("{label} {}", spec.name))
+                        .spawn_scoped(scope, move || {
+                            let t0 = Instant::now();
+                            let run = catch_unwind(AssertUnwindSafe(|| f(shell)));
+                            (
+                                run.map_err(|p| panic_message(&*p)),
+                                t0.elapsed().as_secs_f64(),
+                            )
+                        })
+                        .expect("cannot start a check thread")
+                });
+                (shell, handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(shell, handle)| {
+                let spec = &shell.spec;
+                let Some(handle) = handle else {
+                    return (spec.name.clone(), Outcome::NotClaimed, 0.0);
+                };
+                let (run, secs) = handle
+                    .join()
+                    .unwrap_or_else(|p| (Err(panic_message(&*p)), 0.0));
+                let outcome = match (run, spec.expected_failure(clause, scenario)) {
+                    (Ok(()), None) => Outcome::Pass,
+                    (Ok(()), Some(reason)) => Outcome::Fail(format!(
+                        "passes, but the descriptor lists it as an expected failure ({reason}): remove that entry"
+                    )),
+                    (Err(m), None) => Outcome::Fail(m),
+                    (Err(_), Some(reason)) => Outcome::ExpectedFailure(reason),
+                };
+                (spec.name.clone(), outcome, secs)
+            })
+            .collect()
+    });
+    let mut lines = String::new();
     for (name, outcome, secs) in &results {
-        eprintln!(
-            "conformance: {clause} {name}: {} ({secs:.1} s)",
+        lines.push_str(&format!(
+            "conformance: {label} {name}: {} ({secs:.1} s)\n",
             outcome.word()
-        );
+        ));
     }
-    write_results(clause, &results);
+    raw_stderr(&lines);
+    matrix::record(&matrix::CheckRecord {
+        clause: clause.to_string(),
+        scenario: scenario.to_string(),
+        run: matrix::run_id().to_string(),
+        finished: matrix::unix_now(),
+        results: results
+            .iter()
+            .map(|(name, o, secs)| matrix::ShellResult {
+                shell: name.clone(),
+                outcome: o.word().to_string(),
+                detail: match o {
+                    Outcome::Fail(m) | Outcome::ExpectedFailure(m) => Some(m.clone()),
+                    _ => None,
+                },
+                seconds: *secs,
+            })
+            .collect(),
+    });
     let failed: Vec<String> = results
         .iter()
         .filter_map(|(name, o, _)| match o {
@@ -149,32 +253,9 @@ pub fn check(clause: &str, level: Level, f: impl Fn(&Shell)) {
         .collect();
     if !failed.is_empty() {
         panic!(
-            "{clause} failed on {} shell(s):\n{}",
+            "{label} failed on {} shell(s):\n{}",
             failed.len(),
             failed.join("\n\n")
-        );
-    }
-}
-
-fn write_results(clause: &str, results: &[(String, Outcome, f64)]) {
-    let dir = descriptor::target_dir(&workspace())
-        .join("conformance")
-        .join("results");
-    let rows: Vec<serde_json::Value> = results
-        .iter()
-        .map(|(name, o, secs)| {
-            let detail = match o {
-                Outcome::Fail(m) | Outcome::ExpectedFailure(m) => Some(m.clone()),
-                _ => None,
-            };
-            serde_json::json!({"shell": name, "outcome": o.word(), "detail": detail, "seconds": secs})
-        })
-        .collect();
-    let doc = serde_json::json!({"clause": clause, "results": rows});
-    if std::fs::create_dir_all(&dir).is_ok() {
-        let _ = std::fs::write(
-            dir.join(format!("{clause}.json")),
-            serde_json::to_string_pretty(&doc).unwrap_or_default(),
         );
     }
 }

@@ -126,6 +126,8 @@ mod tests {
             display: false,
             features: vec![],
             expected_failures: Default::default(),
+            command_template: vec![program.to_string_lossy().into_owned()],
+            placeholders: crate::Placeholders::for_workspace(Path::new("/")),
         }
     }
 

@@ -270,6 +270,67 @@ pub fn listening_sockets(pid: u32) -> Result<Vec<SocketAddr>, String> {
     Ok(out)
 }
 
+/// One open file descriptor of a process (Linux): its number, link target (e.g. `pipe:[123]`)
+/// and access mode from `/proc/<pid>/fdinfo` (`O_RDONLY` 0, `O_WRONLY` 1, `O_RDWR` 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFd {
+    pub fd: u32,
+    pub target: String,
+    pub access: u32,
+}
+
+/// Every open file descriptor of `pid` (Linux only).
+#[cfg(target_os = "linux")]
+pub fn open_fds(pid: u32) -> Result<Vec<OpenFd>, String> {
+    let dir = format!("/proc/{pid}/fd");
+    let rd = std::fs::read_dir(&dir).map_err(|e| format!("{dir}: {e}"))?;
+    let mut out = Vec::new();
+    for entry in rd.flatten() {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(target) = std::fs::read_link(entry.path()) else {
+            continue;
+        };
+        let flags = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("flags:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            })
+            .unwrap_or(0);
+        out.push(OpenFd {
+            fd,
+            target: target.to_string_lossy().into_owned(),
+            access: flags & 0o3,
+        });
+    }
+    out.sort_by_key(|f| f.fd);
+    Ok(out)
+}
+
+/// The current working directory of `pid` (Linux only).
+#[cfg(target_os = "linux")]
+pub fn cwd(pid: u32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/cwd")).ok()
+}
+
+/// Whether `pid` is a live process (not a zombie).
+pub fn alive(pid: u32) -> bool {
+    let Ok(mut sys) = System::new() else {
+        return false;
+    };
+    let p = Pid::from_u32(pid);
+    sys.refresh_processes(ProcessesToUpdate::Some(&[p]), true);
+    sys.process(p)
+        .is_some_and(|p| !matches!(p.status(), ProcessStatus::Zombie | ProcessStatus::Dead))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +379,30 @@ mod tests {
         assert_eq!(socket_inode("socket:[4242]"), Some(4242));
         assert_eq!(socket_inode("pipe:[4242]"), None);
         assert_eq!(socket_inode("/dev/null"), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn sees_a_pipe_end() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let theirs = open_fds(child.id()).unwrap();
+        let stdin = theirs.iter().find(|f| f.fd == 0).unwrap();
+        assert!(stdin.target.starts_with("pipe:["), "{stdin:?}");
+        assert_eq!(stdin.access, 0);
+        let mine = open_fds(std::process::id()).unwrap();
+        assert!(
+            mine.iter()
+                .any(|f| f.target == stdin.target && f.access == 1),
+            "this process holds the write end"
+        );
+        assert!(alive(child.id()));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!alive(child.id()));
     }
 
     #[cfg(target_os = "linux")]

@@ -7,6 +7,7 @@
 
 pub mod events;
 pub mod health;
+pub mod instance;
 pub mod launch;
 pub mod logs;
 pub mod navigation;

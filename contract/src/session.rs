@@ -32,8 +32,10 @@ use crate::navigation::{self, Decision};
 use crate::pages;
 use crate::paths::{AppPaths, PathsError};
 use crate::project::{self, Project, ProjectError};
-use crate::shell::{Shell, BRIDGE_MESSAGE};
+use crate::shell::{Shell, Transport, BRIDGE_MESSAGE};
 use crate::supervisor::{Supervisor, SupervisorConfig};
+use crate::ticket::Ticket;
+use crate::token::Token;
 
 /// Quit gracefully this many ms after `window_loaded` (C-SHELL-4).
 pub const AUTOQUIT_ENV: &str = "DESKTOP_DJANGO_AUTOQUIT_MS";
@@ -59,6 +61,19 @@ pub struct Prepared {
     pub spec: LaunchSpec,
     pub paths: AppPaths,
     pub log: ShellLog,
+}
+
+/// [`prepare`] from this process's own arguments, for a shell's `main`: on
+/// failure (no `desktop.toml`, no interpreter, no app-data dir) prints
+/// `<program>: <error>` on stderr and exits 2, before any window exists.
+pub fn prepare_or_exit(program: &str) -> Prepared {
+    match prepare(std::env::args_os().skip(1)) {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            std::process::exit(2);
+        }
+    }
 }
 
 /// Resolves project, launch spec and app-data dir from the shell's
@@ -110,6 +125,7 @@ struct Inner {
     shell: Box<dyn Shell>,
     autoquit: Option<Duration>,
     origin: Mutex<Option<String>>,
+    token: Mutex<Option<Token>>,
     supervisor: Mutex<Option<Supervisor>>,
     startup: Mutex<Option<JoinHandle<()>>>,
     cancel: AtomicBool,
@@ -131,6 +147,7 @@ impl Session {
                 shell: Box::new(shell),
                 autoquit,
                 origin: Mutex::new(None),
+                token: Mutex::new(None),
                 supervisor: Mutex::new(None),
                 startup: Mutex::new(None),
                 cancel: AtomicBool::new(false),
@@ -153,6 +170,13 @@ impl Session {
         if let Err(e) = ctrlc::set_handler(move || for_signal.request_quit()) {
             self.log(&format!("no signal handler: {e}"));
         }
+        self.start_without_signal_handler();
+    }
+
+    /// Like [`Session::start`], for hosts that own the process's signal
+    /// handling (Node, Electron): they must call [`Session::request_quit`]
+    /// on SIGTERM/SIGINT/Ctrl-Break themselves. Call once.
+    pub fn start_without_signal_handler(&self) {
         let session = self.clone();
         let handle = std::thread::Builder::new()
             .name("contract-startup".into())
@@ -164,6 +188,7 @@ impl Session {
     fn run_startup(&self) {
         let p = &self.inner.prepared;
         let config = SupervisorConfig::from_env(p.spec.clone(), &p.paths);
+        *lock(&self.inner.token) = Some(config.token.clone());
         match Supervisor::start(config, p.log.clone(), &self.inner.cancel) {
             Ok(sup) => {
                 *lock(&self.inner.origin) = Some(sup.origin());
@@ -235,8 +260,14 @@ impl Session {
 
     /// Mints a fresh ticket and navigates the main webview to the bootstrap
     /// URL (C-AUTH-5). Call again whenever the window must bootstrap anew.
+    ///
+    /// With [`Transport::Header`] there is no ticket: the shell injects the
+    /// token header itself, and the webview is sent to `<origin>/`.
     pub fn bootstrap(&self) {
         let url = match lock(&self.inner.supervisor).as_ref() {
+            Some(sup) if self.inner.shell.transport() == Transport::Header => {
+                Ok(format!("{}/", sup.origin()))
+            }
             Some(sup) => sup.bootstrap_url(),
             None => return,
         };
@@ -279,6 +310,27 @@ impl Session {
     /// The backend origin once ready, e.g. `http://127.0.0.1:43817`.
     pub fn origin(&self) -> Option<String> {
         lock(&self.inner.origin).clone()
+    }
+
+    /// The session token, for a shell whose transport is [`Transport::Header`]
+    /// (C-AUTH-4), to inject into requests to the exact origin only; `None`
+    /// for any other shell, and before [`Session::start`]. Never log it, never
+    /// hand it to page code.
+    pub fn header_token(&self) -> Option<String> {
+        if self.inner.shell.transport() != Transport::Header {
+            return None;
+        }
+        lock(&self.inner.token)
+            .as_ref()
+            .map(|t| t.expose().to_string())
+    }
+
+    /// Mints a fresh one-time ticket (C-AUTH-5) once the backend is ready.
+    pub fn mint_ticket(&self) -> Result<Ticket, String> {
+        match lock(&self.inner.supervisor).as_ref() {
+            Some(sup) => sup.mint_ticket().map_err(|e| e.to_string()),
+            None => Err("the backend is not running".into()),
+        }
     }
 
     /// The app-data directory (C-DATA-1).

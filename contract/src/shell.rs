@@ -7,22 +7,66 @@
 /// The one message the page bridge may send (C-SHELL-2).
 pub const BRIDGE_MESSAGE: &str = "open-app-data-folder";
 
-/// An initialization script for webview shells with a `window.ipc.postMessage`
-/// transport (wry, Tauri): defines the frozen `window.desktop` with exactly one
-/// function. The shell still checks the sender's origin on every message.
-pub const BRIDGE_SCRIPT: &str = r#"(function () {
+/// Builds an initialization script that defines the frozen `window.desktop`
+/// with exactly one function, whose body is `$call` (a JS statement that
+/// forwards to the shell's IPC). The shell still checks the sender's origin
+/// on every message.
+macro_rules! bridge_script {
+    ($call:literal) => {
+        concat!(
+            r#"(function () {
   if (window.desktop) { return; }
   Object.defineProperty(window, "desktop", {
     value: Object.freeze({
-      openAppDataFolder: function () { window.ipc.postMessage("open-app-data-folder"); }
+      openAppDataFolder: function () { "#,
+            $call,
+            r#" }
     }),
     writable: false,
     configurable: false
   });
-})();"#;
+})();"#
+        )
+    };
+}
+
+/// The bridge for shells with a `window.ipc.postMessage` transport (wry):
+/// posts [`BRIDGE_MESSAGE`].
+pub const BRIDGE_SCRIPT: &str =
+    bridge_script!(r#"window.ipc.postMessage("open-app-data-folder");"#);
+
+/// The Tauri command behind the bridge (C-SHELL-2), granted only to the
+/// backend origin by the Tauri shell's runtime capability.
+pub const TAURI_BRIDGE_COMMAND: &str = "open_app_data_folder";
+
+/// The bridge for Tauri: invokes [`TAURI_BRIDGE_COMMAND`] through Tauri's IPC
+/// (looked up at call time, so script order does not matter) and returns its
+/// promise.
+pub const TAURI_BRIDGE_SCRIPT: &str =
+    bridge_script!(r#"return window.__TAURI_INTERNALS__.invoke("open_app_data_folder");"#);
+
+/// How the main webview proves itself to the backend.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Transport {
+    /// C-AUTH-5 (wry, Tauri): the session mints a one-time ticket and
+    /// navigates to `/desktop-auth/bootstrap/`, which sets the HttpOnly cookie.
+    #[default]
+    Ticket,
+    /// C-AUTH-4 (Electron): the shell injects `X-Desktop-Django-Token` into
+    /// every request to the exact origin `http://127.0.0.1:<port>` and nowhere
+    /// else. The session navigates to `<origin>/` and hands the token to the
+    /// shell's injection code through
+    /// [`Session::header_token`](crate::session::Session::header_token).
+    Header,
+}
 
 /// The adapter surface a shell implements.
 pub trait Shell: Send + Sync + 'static {
+    /// The webview's token transport. Defaults to [`Transport::Ticket`].
+    fn transport(&self) -> Transport {
+        Transport::Ticket
+    }
+
     /// Load `url` in the main webview. The URL carries a one-time ticket:
     /// never log it.
     fn navigate(&self, url: String);
@@ -31,4 +75,28 @@ pub trait Shell: Send + Sync + 'static {
     /// End the event loop and exit the process with `code`. Called once,
     /// after every backend process is gone.
     fn exit(&self, code: i32);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bridge_scripts_expose_one_function_over_their_transport() {
+        for (script, call) in [
+            (
+                BRIDGE_SCRIPT,
+                format!("window.ipc.postMessage(\"{BRIDGE_MESSAGE}\");"),
+            ),
+            (
+                TAURI_BRIDGE_SCRIPT,
+                format!("window.__TAURI_INTERNALS__.invoke(\"{TAURI_BRIDGE_COMMAND}\")"),
+            ),
+        ] {
+            assert!(script.contains(&call), "{script}");
+            assert_eq!(script.matches("function ()").count(), 2, "{script}");
+            assert!(script.contains("openAppDataFolder: function () {"));
+            assert!(script.contains("Object.freeze"));
+        }
+    }
 }

@@ -22,6 +22,13 @@ pub struct Ticket {
     pub expires_in_ms: u64,
 }
 
+impl Ticket {
+    /// The ticket itself, for a bootstrap URL. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.ticket
+    }
+}
+
 impl fmt::Debug for Ticket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -1,0 +1,61 @@
+//! `cargo run -p conformance --bin conformance-matrix [-- --docs]`
+//!
+//! Prints the shell × clause matrix of the last `cargo test -p conformance` run (from
+//! `<target>/conformance/results/`) and rewrites `<target>/conformance/matrix.{json,md}`.
+//! With `--docs`, also renders it into `docs/conformance-matrix.md`.
+
+use conformance::matrix::{self, Matrix};
+
+fn main() {
+    let docs = std::env::args().skip(1).any(|a| a == "--docs");
+    let shells = conformance::shell_names();
+    let m = match Matrix::build(&shells, &matrix::results_dir()) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("conformance-matrix: {e}");
+            std::process::exit(1);
+        }
+    };
+    if m.rows
+        .iter()
+        .all(|r| r.cells.values().all(|c| c.outcome == "not run"))
+    {
+        eprintln!(
+            "conformance-matrix: no results under {}; run `cargo test -p conformance` first",
+            matrix::results_dir().display()
+        );
+        std::process::exit(1);
+    }
+    print!("{}", m.text());
+    if let Err(e) = m.write(&matrix::root()) {
+        eprintln!(
+            "conformance-matrix: cannot write {}: {e}",
+            matrix::root().display()
+        );
+        std::process::exit(1);
+    }
+    if docs {
+        let path = conformance::workspace()
+            .join("docs")
+            .join("conformance-matrix.md");
+        let text = format!(
+            "# Conformance matrix\n\n\
+             Every clause of the [runtime contract](contract.md) on every shell, as checked from \
+             outside the shell by `cargo test -p conformance` (Linux, under Xvfb). \
+             *pass*: the clause holds; *FAIL*: it does not; *not claimed*: a SHOULD clause the \
+             shell's descriptor does not declare; *expected failure*: listed in the shell's \
+             descriptor with the reason below, and still run. `HOSTILE` is the hostile-input \
+             corpus (tokens, Host, `next`, tickets, CSRF, CRUD input, HTTP framing).\n\n\
+             Regenerate after a full run:\n\n\
+             ```sh\ncargo build --workspace --bins\ncargo test -p conformance\n\
+             cargo run -p conformance --bin conformance-matrix -- --docs\n```\n\n\
+             How a shell joins the matrix: [adding-a-shell.md](adding-a-shell.md).\n\n{}",
+            m.markdown()
+        );
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("conformance-matrix: cannot write {}: {e}", path.display());
+            std::process::exit(1);
+        }
+        eprintln!("wrote {}", path.display());
+    }
+}

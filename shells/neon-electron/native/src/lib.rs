@@ -1,0 +1,410 @@
+//! The Electron shell's native half: a neon addon that runs
+//! `contract::session::Session` (and through it `contract::Supervisor`)
+//! inside the Electron main process, or inside plain Node for the headless
+//! host.
+//!
+//! The backend's process group, Job Object, parent-death signal and
+//! lifelines therefore live in the same OS process as the window: when
+//! Electron dies, so does the backend tree (C-PROC-5). Every lifecycle rule
+//! (spawn, handshake, health gate, worker, graceful stop, C-SHELL-3 events)
+//! is the contract crate's; JavaScript only owns the window.
+//!
+//! JavaScript API (see `../src/addon.js`, which loads this library):
+//!
+//! ```text
+//! prepare(args: string[]) -> Host                    resolve project + app data; throws on error
+//! info(host) -> {productName, splashHtml, appDataDir, logPath}
+//! appDataDir(host) -> string
+//! start(host, onEvent) -> Promise<origin>            resolves once the backend is ready
+//!     onEvent({type: "navigate", url, origin})       load url in the main window
+//!     onEvent({type: "show_html", html})             show the startup-error page
+//!     onEvent({type: "exit", code})                  every child is gone: exit with code
+//! stop(host) -> Promise<exitCode>                    graceful stop (C-PROC-3); resolves after it
+//! takeHeaderToken(host) -> string                    the token, once, for the header rule (C-AUTH-4)
+//! mintTicket(host) -> Promise<{ticket, expiresInMs}> a one-time ticket (C-AUTH-5)
+//! classify(host, url) -> "allow" | "external" | "block"   the navigation policy (C-SHELL-1)
+//! classifyUrl(url, origin | null) -> the same, for an explicit origin
+//! splashShown(host); pageLoaded(host, url)           C-SHELL-3 events splash_shown, window_loaded
+//! openAppDataFolder(host)                            the menu item (C-SHELL-2)
+//! handleIpc(host, pageUrl, message) -> bool          the page bridge, origin-checked (C-SHELL-2)
+//! openExternal(url)                                  the system opener (headless host; Electron uses shell.openExternal)
+//! ```
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use contract::navigation::Decision;
+use contract::session::{self, Prepared, Session};
+use contract::shell::{Shell, Transport};
+use neon::prelude::*;
+use neon::types::Deferred;
+
+/// One shell session, owned by JavaScript as a `JsBox`.
+struct Host {
+    info: Info,
+    /// Present until `start` turns it into the session.
+    prepared: Mutex<Option<Prepared>>,
+    session: Mutex<Option<Session>>,
+    /// The bridge between the session's threads and the JS thread.
+    bridge: Mutex<Option<Arc<Bridge>>>,
+    token_taken: AtomicBool,
+}
+
+struct Info {
+    product_name: String,
+    splash_html: String,
+    app_data_dir: String,
+    log_path: String,
+}
+
+impl Finalize for Host {}
+
+/// The `contract::shell::Shell` adapter: every call is queued onto the JS
+/// thread through a neon `Channel`, which also keeps Node's event loop alive
+/// while the session runs.
+struct Bridge {
+    channel: Channel,
+    on_event: Root<JsFunction>,
+    started: Mutex<Option<Deferred>>,
+    stopped: Mutex<Vec<Deferred>>,
+}
+
+impl Bridge {
+    /// Runs `f` on the JS thread with the event callback.
+    fn send(
+        self: &Arc<Self>,
+        f: impl FnOnce(&mut TaskContext, &Bridge) -> NeonResult<()> + Send + 'static,
+    ) {
+        let bridge = self.clone();
+        self.channel.send(move |mut cx| f(&mut cx, &bridge));
+    }
+
+    fn emit<'a>(&self, cx: &mut TaskContext<'a>, event: Handle<'a, JsObject>) -> NeonResult<()> {
+        let callback = self.on_event.to_inner(cx);
+        let this = cx.undefined();
+        callback.call(cx, this, [event.upcast::<JsValue>()])?;
+        Ok(())
+    }
+}
+
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url[..after_scheme + i].to_string(),
+        None => url.to_string(),
+    }
+}
+
+struct JsShell(Arc<Bridge>);
+
+impl Shell for JsShell {
+    fn transport(&self) -> Transport {
+        Transport::Header
+    }
+
+    fn navigate(&self, url: String) {
+        self.0.send(move |cx, bridge| {
+            let origin = origin_of(&url);
+            if let Some(d) = lock(&bridge.started).take() {
+                let value = cx.string(&origin);
+                d.resolve(cx, value);
+            }
+            let event = cx.empty_object();
+            let v = cx.string("navigate");
+            event.set(cx, "type", v)?;
+            let v = cx.string(&url);
+            event.set(cx, "url", v)?;
+            let v = cx.string(&origin);
+            event.set(cx, "origin", v)?;
+            bridge.emit(cx, event)
+        });
+    }
+
+    fn show_html(&self, html: String) {
+        self.0.send(move |cx, bridge| {
+            if let Some(d) = lock(&bridge.started).take() {
+                let err =
+                    cx.error("the backend did not start (see the error page and shell.log)")?;
+                d.reject(cx, err);
+            }
+            let event = cx.empty_object();
+            let v = cx.string("show_html");
+            event.set(cx, "type", v)?;
+            let v = cx.string(&html);
+            event.set(cx, "html", v)?;
+            bridge.emit(cx, event)
+        });
+    }
+
+    fn exit(&self, code: i32) {
+        self.0.send(move |cx, bridge| {
+            if let Some(d) = lock(&bridge.started).take() {
+                let err = cx.error("the shell quit before the backend was ready")?;
+                d.reject(cx, err);
+            }
+            for d in std::mem::take(&mut *lock(&bridge.stopped)) {
+                let value = cx.number(code);
+                d.resolve(cx, value);
+            }
+            let event = cx.empty_object();
+            let v = cx.string("exit");
+            event.set(cx, "type", v)?;
+            let v = cx.number(code);
+            event.set(cx, "code", v)?;
+            bridge.emit(cx, event)
+        });
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn host<'a>(cx: &mut FunctionContext<'a>) -> NeonResult<Handle<'a, JsBox<Host>>> {
+    cx.argument::<JsBox<Host>>(0)
+}
+
+fn session_of(cx: &mut FunctionContext, host: &Host) -> NeonResult<Session> {
+    match lock(&host.session).as_ref() {
+        Some(s) => Ok(s.clone()),
+        None => cx.throw_error("the session has not been started"),
+    }
+}
+
+fn prepare(mut cx: FunctionContext) -> JsResult<JsBox<Host>> {
+    let args = cx.argument::<JsArray>(0)?.to_vec(&mut cx)?;
+    let mut os_args = Vec::with_capacity(args.len());
+    for a in args {
+        let s = a.downcast_or_throw::<JsString, _>(&mut cx)?;
+        os_args.push(s.value(&mut cx).into());
+    }
+    let prepared = match session::prepare(os_args) {
+        Ok(p) => p,
+        Err(e) => return cx.throw_error(e.to_string()),
+    };
+    let info = Info {
+        product_name: prepared.title().to_string(),
+        splash_html: prepared.splash_html(),
+        app_data_dir: prepared.paths.root.display().to_string(),
+        log_path: prepared.log.path().display().to_string(),
+    };
+    Ok(cx.boxed(Host {
+        info,
+        prepared: Mutex::new(Some(prepared)),
+        session: Mutex::new(None),
+        bridge: Mutex::new(None),
+        token_taken: AtomicBool::new(false),
+    }))
+}
+
+fn info(mut cx: FunctionContext) -> JsResult<JsObject> {
+    let host = host(&mut cx)?;
+    let obj = cx.empty_object();
+    let fields = [
+        ("productName", host.info.product_name.clone()),
+        ("splashHtml", host.info.splash_html.clone()),
+        ("appDataDir", host.info.app_data_dir.clone()),
+        ("logPath", host.info.log_path.clone()),
+    ];
+    for (key, value) in fields {
+        let v = cx.string(value);
+        obj.set(&mut cx, key, v)?;
+    }
+    Ok(obj)
+}
+
+fn app_data_dir(mut cx: FunctionContext) -> JsResult<JsString> {
+    let host = host(&mut cx)?;
+    let dir = host.info.app_data_dir.clone();
+    Ok(cx.string(dir))
+}
+
+fn start(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let host = host(&mut cx)?;
+    let on_event = cx.argument::<JsFunction>(1)?.root(&mut cx);
+    let Some(prepared) = lock(&host.prepared).take() else {
+        return cx.throw_error("start may be called once");
+    };
+    let (deferred, promise) = cx.promise();
+    let bridge = Arc::new(Bridge {
+        channel: cx.channel(),
+        on_event,
+        started: Mutex::new(Some(deferred)),
+        stopped: Mutex::new(Vec::new()),
+    });
+    let session = Session::new(prepared, JsShell(bridge.clone()));
+    *lock(&host.bridge) = Some(bridge);
+    *lock(&host.session) = Some(session.clone());
+    // Node and Electron own SIGTERM/SIGINT; the JS side calls stop().
+    session.start_without_signal_handler();
+    Ok(promise)
+}
+
+fn stop(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let host = host(&mut cx)?;
+    let (deferred, promise) = cx.promise();
+    let session = lock(&host.session).clone();
+    let bridge = lock(&host.bridge).clone();
+    match (session, bridge) {
+        (Some(session), Some(bridge)) => {
+            lock(&bridge.stopped).push(deferred);
+            session.request_quit();
+        }
+        _ => {
+            // Never started: nothing to stop.
+            let zero = cx.number(0);
+            deferred.resolve(&mut cx, zero);
+        }
+    }
+    Ok(promise)
+}
+
+fn take_header_token(mut cx: FunctionContext) -> JsResult<JsString> {
+    let host = host(&mut cx)?;
+    let session = session_of(&mut cx, &host)?;
+    if host.token_taken.swap(true, Ordering::SeqCst) {
+        return cx.throw_error("the header token can be taken only once");
+    }
+    match session.header_token() {
+        Some(token) => Ok(cx.string(token)),
+        None => cx.throw_error("no session token yet"),
+    }
+}
+
+fn mint_ticket(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let host = host(&mut cx)?;
+    let session = session_of(&mut cx, &host)?;
+    let channel = cx.channel();
+    let (deferred, promise) = cx.promise();
+    std::thread::spawn(move || {
+        let minted = session.mint_ticket();
+        deferred.settle_with(&channel, move |mut cx| match minted {
+            Ok(ticket) => {
+                let obj = cx.empty_object();
+                let v = cx.string(ticket.expose());
+                obj.set(&mut cx, "ticket", v)?;
+                let v = cx.number(ticket.expires_in_ms as f64);
+                obj.set(&mut cx, "expiresInMs", v)?;
+                Ok(obj)
+            }
+            Err(e) => cx.throw_error(e),
+        });
+    });
+    Ok(promise)
+}
+
+fn decision_name(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Allow => "allow",
+        Decision::OpenExternal => "external",
+        Decision::Block => "block",
+    }
+}
+
+fn classify(mut cx: FunctionContext) -> JsResult<JsString> {
+    let host = host(&mut cx)?;
+    let url = cx.argument::<JsString>(1)?.value(&mut cx);
+    let origin = lock(&host.session).as_ref().and_then(Session::origin);
+    let decision = contract::navigation::classify(&url, origin.as_deref());
+    Ok(cx.string(decision_name(decision)))
+}
+
+fn classify_url(mut cx: FunctionContext) -> JsResult<JsString> {
+    let url = cx.argument::<JsString>(0)?.value(&mut cx);
+    let origin = match cx.argument_opt(1) {
+        Some(v) if v.is_a::<JsString, _>(&mut cx) => {
+            Some(v.downcast_or_throw::<JsString, _>(&mut cx)?.value(&mut cx))
+        }
+        _ => None,
+    };
+    let decision = contract::navigation::classify(&url, origin.as_deref());
+    Ok(cx.string(decision_name(decision)))
+}
+
+fn splash_shown(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let host = host(&mut cx)?;
+    if let Some(s) = lock(&host.session).as_ref() {
+        s.splash_shown();
+    } else {
+        contract::events::emit("splash_shown", serde_json::json!({}));
+    }
+    Ok(cx.undefined())
+}
+
+fn page_loaded(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let host = host(&mut cx)?;
+    let url = cx.argument::<JsString>(1)?.value(&mut cx);
+    if let Some(s) = lock(&host.session).as_ref() {
+        s.page_loaded(&url);
+    }
+    Ok(cx.undefined())
+}
+
+fn open_app_data_folder(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let host = host(&mut cx)?;
+    if let Some(s) = lock(&host.session).as_ref() {
+        s.open_app_data_folder();
+    }
+    Ok(cx.undefined())
+}
+
+fn handle_ipc(mut cx: FunctionContext) -> JsResult<JsBoolean> {
+    let host = host(&mut cx)?;
+    let page_url = cx.argument::<JsString>(1)?.value(&mut cx);
+    let message = cx.argument::<JsString>(2)?.value(&mut cx);
+    let handled = lock(&host.session)
+        .as_ref()
+        .is_some_and(|s| s.handle_ipc(&page_url, &message));
+    Ok(cx.boolean(handled))
+}
+
+fn open_external(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let url = cx.argument::<JsString>(0)?.value(&mut cx);
+    // Only what the navigation policy sends to the system browser.
+    if contract::navigation::classify(&url, None) != Decision::OpenExternal {
+        return cx.throw_error("only http, https and mailto URLs open externally");
+    }
+    if let Err(e) = open::that_detached(&url) {
+        return cx.throw_error(format!("cannot open the system browser: {e}"));
+    }
+    Ok(cx.undefined())
+}
+
+#[neon::main]
+fn main(mut cx: ModuleContext) -> NeonResult<()> {
+    // t_ms counts from the moment the main process loads the addon.
+    contract::events::mark_start();
+    cx.export_function("prepare", prepare)?;
+    cx.export_function("info", info)?;
+    cx.export_function("appDataDir", app_data_dir)?;
+    cx.export_function("start", start)?;
+    cx.export_function("stop", stop)?;
+    cx.export_function("takeHeaderToken", take_header_token)?;
+    cx.export_function("mintTicket", mint_ticket)?;
+    cx.export_function("classify", classify)?;
+    cx.export_function("classifyUrl", classify_url)?;
+    cx.export_function("splashShown", splash_shown)?;
+    cx.export_function("pageLoaded", page_loaded)?;
+    cx.export_function("openAppDataFolder", open_app_data_folder)?;
+    cx.export_function("handleIpc", handle_ipc)?;
+    cx.export_function("openExternal", open_external)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_of;
+
+    #[test]
+    fn origin_of_a_url() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:43817/"),
+            "http://127.0.0.1:43817"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:43817/a/b?c"),
+            "http://127.0.0.1:43817"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:1"), "http://127.0.0.1:1");
+    }
+}

@@ -1,0 +1,410 @@
+//! `desktop-django-tauri [--project <dir>]`: the Tauri 2 shell.
+//!
+//! A thin adapter, like the wry shell: it owns the windows and forwards every
+//! lifecycle decision to `contract::session::Session` (splash → supervisor →
+//! ticket bootstrap → navigation guard → bridge → graceful quit).
+//!
+//! - The splash window shows the contract's splash page at once, served from
+//!   the binary through the `ddshell` URI scheme (no network, C-READY-2).
+//! - The main window is created only when the session navigates to a freshly
+//!   minted bootstrap URL (C-AUTH-5); a re-created window bootstraps anew.
+//! - "Open App Data Folder" is the Tauri command `open_app_data_folder`,
+//!   granted by `capabilities/backend-origin.json` to the exact backend origin
+//!   only, added at runtime once the port is known (C-SHELL-2).
+//! - A second launch on the same app-data dir focuses the first window and
+//!   exits before any backend starts (C-PROC-7, `tauri-plugin-single-instance`;
+//!   without a D-Bus session bus, `contract::instance`'s lock still makes it
+//!   exit, just without the focus).
+
+use std::sync::Mutex;
+
+use contract::session::{self, Prepared, Session};
+use contract::shell::{Shell, BRIDGE_MESSAGE, TAURI_BRIDGE_SCRIPT};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::webview::{NewWindowResponse, PageLoadEvent};
+use tauri::{
+    AppHandle, Manager, RunEvent, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent,
+};
+
+/// The window that shows the splash and, on a startup failure, the error page.
+const SPLASH: &str = "splash";
+/// The window that shows the Django app.
+const MAIN: &str = "main";
+/// The URI scheme serving the shell's own pages from the binary.
+const SCHEME: &str = "ddshell";
+/// The runtime capability: the bridge command, for the backend origin only.
+const BACKEND_CAPABILITY: &str = include_str!("../capabilities/backend-origin.json");
+/// Menu item ids.
+const MENU_OPEN_APP_DATA: &str = "open-app-data-folder";
+const MENU_QUIT: &str = "quit";
+
+/// The shell's own pages and UI state, shared by the URI scheme handler, the
+/// navigation guards and the [`Shell`] adapter.
+struct ShellState {
+    splash: String,
+    error: Mutex<Option<String>>,
+    /// The backend origin once its capability has been added (once per run).
+    granted_origin: Mutex<Option<String>>,
+}
+
+fn main() {
+    contract::events::mark_start();
+    let prepared = session::prepare_or_exit("desktop-django-tauri");
+
+    let mut context = tauri::generate_context!();
+    // The identity comes from desktop.toml, never from the build (C-SHELL-5).
+    context.config_mut().identifier = instance_id(&prepared);
+    context.config_mut().product_name = Some(prepared.title().to_string());
+
+    let state = ShellState {
+        splash: prepared.splash_html(),
+        error: Mutex::new(None),
+        granted_origin: Mutex::new(None),
+    };
+    let prepared = Mutex::new(Some(prepared));
+
+    let app = tauri::Builder::default()
+        // First, so that a second instance exits before anything else runs.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            focus(app)
+        }))
+        .manage(state)
+        .register_uri_scheme_protocol(SCHEME, |ctx, request| {
+            let state = ctx.app_handle().state::<ShellState>();
+            let body = match request.uri().path() {
+                "/error" => lock(&state.error).clone().unwrap_or_default(),
+                _ => state.splash.clone(),
+            };
+            tauri::http::Response::builder()
+                .header("Content-Type", "text/html; charset=utf-8")
+                .header("Cache-Control", "no-store")
+                .body(body.into_bytes())
+                .expect("a static response")
+        })
+        .invoke_handler(tauri::generate_handler![open_app_data_folder])
+        .menu(app_menu)
+        .on_menu_event(|app, event| {
+            let Some(session) = app.try_state::<Session>() else {
+                return;
+            };
+            match event.id().as_ref() {
+                MENU_OPEN_APP_DATA => session.open_app_data_folder(),
+                MENU_QUIT => session.request_quit(),
+                _ => {}
+            }
+        })
+        .setup(move |app| {
+            let prepared = lock(&prepared).take().expect("setup runs once");
+            // Without a session bus the plugin cannot tell; the app-data lock
+            // still keeps a second launch from starting a backend (C-PROC-7).
+            match contract::instance::try_lock(&prepared.paths.root) {
+                Ok(Some(held)) => {
+                    app.manage(held);
+                }
+                Ok(None) => {
+                    prepared
+                        .log
+                        .line("shell", "another instance uses this app-data dir; exiting");
+                    app.cleanup_before_exit();
+                    std::process::exit(0);
+                }
+                Err(e) => prepared
+                    .log
+                    .line("shell", &format!("no single-instance lock: {e}")),
+            }
+            let data_dir = prepared.paths.root.join("webview");
+            WebviewWindowBuilder::new(app, SPLASH, shell_page("/splash"))
+                .title(prepared.title())
+                .inner_size(1200.0, 800.0)
+                .min_inner_size(640.0, 480.0)
+                .data_directory(data_dir)
+                .on_navigation(is_shell_page)
+                .on_new_window(|_, _| NewWindowResponse::Deny)
+                .build()?;
+            let session = Session::new(prepared, TauriShell(app.handle().clone()));
+            app.manage(session.clone());
+            session.splash_shown();
+            session.start();
+            Ok(())
+        })
+        .build(context)
+        .expect("cannot start the Tauri application");
+
+    let code = app.run_return(|app, event| match event {
+        RunEvent::WindowEvent {
+            label,
+            event: WindowEvent::CloseRequested { api, .. },
+            ..
+        } => {
+            // Closing a window quits gracefully (C-PROC-3); the session ends
+            // the event loop once the backend is gone.
+            api.prevent_close();
+            if let Some(window) = app.get_webview_window(&label) {
+                let _ = window.hide();
+            }
+            quit(app);
+        }
+        RunEvent::ExitRequested {
+            code: None, api, ..
+        } => {
+            api.prevent_exit();
+            quit(app);
+        }
+        #[cfg(target_os = "macos")]
+        RunEvent::Reopen { .. } => {
+            // A re-created main window bootstraps with a fresh ticket (C-AUTH-5).
+            if app.get_webview_window(MAIN).is_none() {
+                app.state::<Session>().bootstrap();
+            }
+        }
+        _ => {}
+    });
+    std::process::exit(code);
+}
+
+/// Graceful quit through the session (C-PROC-3).
+fn quit(app: &AppHandle) {
+    if let Some(session) = app.try_state::<Session>() {
+        session.request_quit();
+    }
+}
+
+/// The Tauri command behind `window.desktop.openAppDataFolder()`. Only the
+/// backend origin holds a capability for it; the session checks the origin
+/// once more.
+#[tauri::command]
+fn open_app_data_folder(webview: tauri::Webview, session: tauri::State<'_, Session>) -> bool {
+    let url = webview.url().map(|u| u.to_string()).unwrap_or_default();
+    session.handle_ipc(&url, BRIDGE_MESSAGE)
+}
+
+/// The `contract::shell::Shell` adapter: every call runs on the UI thread.
+struct TauriShell(AppHandle);
+
+impl Shell for TauriShell {
+    fn navigate(&self, url: String) {
+        let app = self.0.clone();
+        let _ = self.0.run_on_main_thread(move || {
+            if let Err(e) = open_main(&app, &url) {
+                eprintln!("desktop-django-tauri: cannot open the main window: {e}");
+                quit(&app);
+            }
+        });
+    }
+
+    fn show_html(&self, html: String) {
+        let app = self.0.clone();
+        let _ = self.0.run_on_main_thread(move || {
+            *lock(&app.state::<ShellState>().error) = Some(html);
+            let target = app
+                .get_webview_window(MAIN)
+                .or_else(|| app.get_webview_window(SPLASH));
+            if let Some(window) = target {
+                if let Ok(url) = shell_page("/error").to_string().parse() {
+                    let _ = window.navigate(url);
+                }
+                let _ = window.show();
+            }
+        });
+    }
+
+    fn exit(&self, code: i32) {
+        self.0.exit(code);
+    }
+}
+
+/// Navigates the main window to `url` (a bootstrap URL with a one-time
+/// ticket), creating it if needed, then retires the splash window.
+fn open_main(app: &AppHandle, url: &str) -> tauri::Result<()> {
+    let url: Url = url
+        .parse()
+        .map_err(|_| tauri::Error::InvalidWebviewUrl("bootstrap URL"))?;
+    grant_backend_origin(app, &url)?;
+    if let Some(window) = app.get_webview_window(MAIN) {
+        window.navigate(url)?;
+        window.show()?;
+    } else {
+        main_window(app, url)?;
+    }
+    if let Some(splash) = app.get_webview_window(SPLASH) {
+        splash.destroy()?;
+    }
+    Ok(())
+}
+
+fn main_window(app: &AppHandle, url: Url) -> tauri::Result<WebviewWindow> {
+    let session = app.state::<Session>().inner().clone();
+    let (nav, new_window, loaded) = (session.clone(), session.clone(), session.clone());
+    let data_dir = session.app_data_dir().join("webview");
+    let app_for_nav = app.clone();
+    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::External(url))
+        .title(session.product_name())
+        .inner_size(1200.0, 800.0)
+        .min_inner_size(640.0, 480.0)
+        .data_directory(data_dir)
+        .initialization_script(TAURI_BRIDGE_SCRIPT)
+        .on_navigation(move |url| {
+            // The error page, once the session has shown one; otherwise the
+            // contract's guard (C-SHELL-1).
+            if is_shell_page(url) {
+                return lock(&app_for_nav.state::<ShellState>().error).is_some();
+            }
+            nav.allow_navigation(url.as_str())
+        })
+        .on_new_window(move |url, _features| {
+            new_window.on_new_window(url.as_str());
+            NewWindowResponse::Deny
+        })
+        .on_page_load(move |_window, payload| {
+            if let PageLoadEvent::Finished = payload.event() {
+                loaded.page_loaded(payload.url().as_str());
+            }
+        })
+        .build()?;
+    route_popups_to_the_guard(&window);
+    Ok(window)
+}
+
+/// WebKitGTK drops a `window.open` (or a scripted `target=_blank` click) made
+/// without a user gesture before any handler sees it. Let it through to
+/// `on_new_window`, which always denies and sends external targets to the
+/// system browser (C-SHELL-1).
+#[cfg(target_os = "linux")]
+fn route_popups_to_the_guard(window: &WebviewWindow) {
+    let _ = window.with_webview(|webview| {
+        use webkit2gtk::{SettingsExt, WebViewExt};
+        if let Some(settings) = webview.inner().settings() {
+            settings.set_javascript_can_open_windows_automatically(true);
+        }
+    });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn route_popups_to_the_guard(_window: &WebviewWindow) {}
+
+/// Adds `capabilities/backend-origin.json` for the exact origin of `url`
+/// (`http://127.0.0.1:<port>`), once per run.
+fn grant_backend_origin(app: &AppHandle, url: &Url) -> tauri::Result<()> {
+    let origin = url.origin().ascii_serialization();
+    let state = app.state::<ShellState>();
+    let mut granted = lock(&state.granted_origin);
+    if granted.as_deref() == Some(origin.as_str()) {
+        return Ok(());
+    }
+    app.add_capability(backend_capability(&origin))?;
+    *granted = Some(origin);
+    Ok(())
+}
+
+/// The backend-origin capability with its remote URL filled in.
+fn backend_capability(origin: &str) -> String {
+    let mut capability: serde_json::Value =
+        serde_json::from_str(BACKEND_CAPABILITY).expect("capabilities/backend-origin.json");
+    capability["remote"]["urls"] = serde_json::json!([origin]);
+    capability.to_string()
+}
+
+fn app_menu(app: &AppHandle) -> tauri::Result<Menu<tauri::Wry>> {
+    let product = app
+        .config()
+        .product_name
+        .clone()
+        .unwrap_or_else(|| "App".into());
+    let open = MenuItem::with_id(
+        app,
+        MENU_OPEN_APP_DATA,
+        "Open App Data Folder",
+        true,
+        None::<&str>,
+    )?;
+    let quit = MenuItem::with_id(app, MENU_QUIT, "Quit", true, Some("CmdOrCtrl+Q"))?;
+    let separator = PredefinedMenuItem::separator(app)?;
+    let menu = Submenu::with_items(app, product, true, &[&open, &separator, &quit])?;
+    Menu::with_items(app, &[&menu])
+}
+
+/// The single-instance callback: bring the running window to the front.
+fn focus(app: &AppHandle) {
+    let window = app
+        .get_webview_window(MAIN)
+        .or_else(|| app.get_webview_window(SPLASH));
+    if let Some(window) = window {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// The single-instance key: the app id from desktop.toml, plus a hash of the
+/// app-data dir when `DESKTOP_DJANGO_APP_DATA_DIR` overrides it, so that one
+/// app-data dir means one instance (C-PROC-7).
+fn instance_id(prepared: &Prepared) -> String {
+    let app_id = &prepared.project.app_id;
+    if std::env::var_os(contract::paths::APP_DATA_ENV).is_none() {
+        return app_id.clone();
+    }
+    let path = prepared.paths.root.to_string_lossy();
+    // FNV-1a: stable across builds, unlike std's hasher.
+    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{app_id}.i{hash:016x}")
+}
+
+/// Custom schemes are `http://<scheme>.localhost/` on Windows and Android,
+/// `<scheme>://localhost/` elsewhere.
+const SCHEME_AS_HOST: bool = cfg!(any(windows, target_os = "android"));
+
+/// A URL of the shell's own pages (`/splash`, `/error`).
+fn shell_page(path: &str) -> WebviewUrl {
+    let url = if SCHEME_AS_HOST {
+        format!("http://{SCHEME}.localhost{path}")
+    } else {
+        format!("{SCHEME}://localhost{path}")
+    };
+    WebviewUrl::CustomProtocol(url.parse().expect("a valid shell page URL"))
+}
+
+fn is_shell_page(url: &Url) -> bool {
+    if SCHEME_AS_HOST {
+        url.scheme() == "http" && url.host_str() == Some(format!("{SCHEME}.localhost").as_str())
+    } else {
+        url.scheme() == SCHEME && url.host_str() == Some("localhost")
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capability_grants_only_the_bridge_command_to_the_exact_origin() {
+        let c: serde_json::Value =
+            serde_json::from_str(&backend_capability("http://127.0.0.1:43817")).unwrap();
+        assert_eq!(
+            c["remote"]["urls"],
+            serde_json::json!(["http://127.0.0.1:43817"])
+        );
+        assert_eq!(c["local"], false);
+        assert_eq!(c["windows"], serde_json::json!([MAIN]));
+        assert_eq!(
+            c["permissions"],
+            serde_json::json!(["allow-open-app-data-folder"])
+        );
+        assert!(TAURI_BRIDGE_SCRIPT.contains(contract::shell::TAURI_BRIDGE_COMMAND));
+    }
+
+    #[test]
+    fn shell_pages_are_recognised() {
+        let WebviewUrl::CustomProtocol(url) = shell_page("/error") else {
+            panic!("not a custom protocol URL")
+        };
+        assert!(is_shell_page(&url));
+        assert!(!is_shell_page(&"http://127.0.0.1:1/".parse().unwrap()));
+        assert!(!is_shell_page(&"https://localhost/".parse().unwrap()));
+    }
+}

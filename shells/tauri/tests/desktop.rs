@@ -1,0 +1,184 @@
+//! End-to-end checks of what only the Tauri shell can get wrong, driven from
+//! outside like a user would, with the conformance suite's launch harness
+//! (temp app-data dir, events file, Xvfb, process-tree cleanup):
+//!
+//! - `bridge_reaches_the_opener_from_the_django_page`: the demo page's
+//!   "Open App Data Folder" button, pressed with real X key events
+//!   (`xdotool` under Xvfb), goes through `window.desktop` →
+//!   `__TAURI_INTERNALS__.invoke` → the runtime capability for the backend
+//!   origin → the `open_app_data_folder` command → the system opener, here a
+//!   stand-in `xdg-open` on `PATH` that records its arguments. Remote origins
+//!   get no IPC in Tauri by default, so this fails if the capability is wrong
+//!   (checked: without `add_capability` the opener is never reached). Then
+//!   the menu's Quit accelerator stops everything gracefully.
+//! - `second_launch_focuses_the_first_and_starts_no_backend`: C-PROC-7 through
+//!   `tauri-plugin-single-instance`, on a private D-Bus session bus.
+//!
+//! Linux only: the other platforms have no Xvfb/xdotool/D-Bus.
+#![cfg(target_os = "linux")]
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use conformance::fakes::FakeOpener;
+use conformance::{
+    descriptor, Launch, LaunchOptions, Placeholders, Shell, ORPHAN_BOUND, READY_TIMEOUT,
+};
+
+/// The Tauri shell as its conformance descriptor launches it, built by cargo
+/// for this test (`CARGO_BIN_EXE_*`).
+fn tauri() -> Shell {
+    let ws = conformance::workspace();
+    let dir = ws.join("shells/tauri");
+    let text = std::fs::read_to_string(dir.join("conformance.toml")).expect("the descriptor");
+    let d = descriptor::parse(&text).expect("a valid descriptor");
+    let mut spec = descriptor::expand(&d, &dir, &Placeholders::for_workspace(&ws)).unwrap();
+    spec.program = env!("CARGO_BIN_EXE_desktop-django-tauri").into();
+    spec.command_template[0] = env!("CARGO_BIN_EXE_desktop-django-tauri").into();
+    Shell {
+        spec,
+        unavailable: None,
+    }
+}
+
+/// Time a shell gets to exit after a graceful quit: the grace period (5000 ms) plus margin.
+const QUIT_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn xdotool(display: &str, args: &[&str]) -> String {
+    let out = Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run xdotool ({e}); install it: scripts/setup.sh system")
+        });
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn bridge_reaches_the_opener_from_the_django_page() {
+    let shell = tauri();
+    let opener = FakeOpener::new();
+    let mut l = Launch::start(&shell, LaunchOptions::default().path_prepend(&opener.bin()));
+    l.wait_event("window_loaded", READY_TIMEOUT);
+    let display = conformance::display::display()
+        .expect("a display")
+        .expect("Linux needs a display");
+
+    // The main window of this launch (GTK sets _NET_WM_PID).
+    let pid = l.pid().to_string();
+    let window = xdotool(
+        &display,
+        &["search", "--sync", "--onlyvisible", "--pid", &pid],
+    )
+    .lines()
+    .last()
+    .map(str::to_string)
+    .unwrap_or_else(|| panic!("no visible window for pid {pid}\n{}", l.diagnostics()));
+    xdotool(&display, &["windowfocus", "--sync", &window]);
+
+    // Walk the page's focus order from the top: Tab to the next control,
+    // Space presses it (a link ignores Space). The button comes right after
+    // the nav links, before any other button, so the first control that
+    // reaches the opener is it; at most a dozen steps.
+    let want = l.app_data.to_string_lossy().into_owned();
+    let mut pressed = false;
+    for _ in 0..12 {
+        xdotool(&display, &["key", "--delay", "50", "Tab", "space"]);
+        let deadline = Instant::now() + Duration::from_millis(1500);
+        while Instant::now() < deadline && !pressed {
+            pressed = opener.opened().iter().any(|o| o.contains(&want));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if pressed {
+            break;
+        }
+    }
+    assert!(
+        pressed,
+        "the page's Open App Data Folder never reached the opener (opened: {:?})\n{}",
+        opener.opened(),
+        l.diagnostics()
+    );
+    assert_eq!(
+        opener.opened().len(),
+        1,
+        "one press, one call: {:?}",
+        opener.opened()
+    );
+    assert!(
+        l.shell_log().contains("opening the app-data folder"),
+        "{}",
+        l.shell_log()
+    );
+
+    // The menu's Quit (Ctrl+Q) goes through the graceful stop (C-PROC-3).
+    xdotool(&display, &["key", "ctrl+q"]);
+    let status = l.wait_exit(QUIT_TIMEOUT);
+    assert_eq!(status.code(), Some(0), "{}", l.diagnostics());
+    assert!(
+        l.events().iter().any(|e| e.name == "shutdown_complete"),
+        "{}",
+        l.diagnostics()
+    );
+    l.assert_no_backend_within(ORPHAN_BOUND, "after Quit from the menu");
+}
+
+/// A private session bus for the single-instance plugin (Xvfb has none).
+struct SessionBus {
+    child: Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> SessionBus {
+        use std::io::{BufRead, BufReader};
+        let mut child = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start dbus-daemon ({e}); install dbus"));
+        let mut address = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut address)
+            .expect("dbus-daemon prints its address");
+        SessionBus {
+            child,
+            address: address.trim().to_string(),
+        }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn second_launch_focuses_the_first_and_starts_no_backend() {
+    let shell = tauri();
+    let bus = SessionBus::start();
+    let with_bus = || LaunchOptions::default().env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
+    let mut first = Launch::start(&shell, with_bus());
+    first.wait_event("window_loaded", READY_TIMEOUT);
+
+    let mut second = Launch::start(&shell, with_bus().app_data(&first.app_data).slotless());
+    let status = second.wait_exit(QUIT_TIMEOUT);
+    assert_eq!(status.code(), Some(0), "{}", second.diagnostics());
+    let names: Vec<String> = second.events().into_iter().map(|e| e.name).collect();
+    assert!(
+        names.is_empty(),
+        "the second launch must exit before its splash or any backend: {names:?}"
+    );
+    assert_eq!(
+        first.spawned().len(),
+        2,
+        "the first launch spawned only its own web server and worker: {:?}",
+        first.spawned()
+    );
+    let status = first.quit(QUIT_TIMEOUT);
+    assert_eq!(status.code(), Some(0), "{}", first.diagnostics());
+}

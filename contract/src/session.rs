@@ -61,6 +61,8 @@ pub struct Prepared {
     pub spec: LaunchSpec,
     pub paths: AppPaths,
     pub log: ShellLog,
+    /// The single-instance lock once [`Prepared::claim_instance`] took it.
+    pub instance: Option<crate::instance::InstanceLock>,
 }
 
 /// [`prepare`] from this process's own arguments, for a shell's `main`: on
@@ -99,10 +101,37 @@ pub fn prepare<I: IntoIterator<Item = OsString>>(args: I) -> Result<Prepared, Se
         spec,
         paths,
         log,
+        instance: None,
     })
 }
 
 impl Prepared {
+    /// Takes the single-instance lock in the app-data dir for the life of
+    /// this process (C-PROC-7). Returns `false` when another shell already
+    /// holds it: the caller exits 0 before any backend starts. Where no lock
+    /// can be taken at all, logs why and returns `true`: running unlocked
+    /// beats not running.
+    pub fn claim_instance(&mut self) -> bool {
+        match crate::instance::try_lock(&self.paths.root) {
+            Ok(Some(lock)) => {
+                self.instance = Some(lock);
+                true
+            }
+            Ok(None) => {
+                self.log.line(
+                    "shell",
+                    "another instance uses this app-data dir; exiting (C-PROC-7)",
+                );
+                false
+            }
+            Err(e) => {
+                self.log
+                    .line("shell", &format!("no single-instance lock: {e}"));
+                true
+            }
+        }
+    }
+
     /// The window title: the product name from `desktop.toml`.
     pub fn title(&self) -> &str {
         &self.project.product_name

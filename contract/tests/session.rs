@@ -42,6 +42,7 @@ fn session(fx: &common::Fixture, python: &str) -> (Session, Recorder) {
         spec,
         paths: fx.paths.clone(),
         log: fx.log.clone(),
+        instance: None,
     };
     let shell = Recorder::default();
     (Session::new(prepared, shell.clone()), shell)

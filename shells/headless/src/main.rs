@@ -43,66 +43,21 @@ impl Shell for ChannelShell {
     }
 }
 
-/// The single-instance lock: `<app-data>/instance.lock`, held with `flock` (POSIX).
-mod single_instance {
-    use std::fs::File;
-    use std::path::Path;
-
-    /// Another process holds the lock.
-    pub struct Held;
-
-    /// Takes the lock, or reports that another instance holds it. Where the lock cannot be
-    /// taken at all (no file, no `flock`), the shell runs unlocked rather than not at all.
-    pub fn acquire(app_data: &Path) -> Result<Option<File>, Held> {
-        let Ok(file) = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(app_data.join("instance.lock"))
-        else {
-            return Ok(None);
-        };
-        #[cfg(unix)]
-        {
-            use std::os::unix::io::AsRawFd;
-            // SAFETY: flock on a descriptor this function owns.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if rc != 0 {
-                return match std::io::Error::last_os_error().raw_os_error() {
-                    Some(libc::EWOULDBLOCK) => Err(Held),
-                    _ => Ok(None),
-                };
-            }
-        }
-        Ok(Some(file))
-    }
-}
-
 /// How many redirects one navigation may follow.
 const MAX_REDIRECTS: usize = 10;
 
 fn main() {
     contract::events::mark_start();
-    let prepared = match session::prepare(std::env::args_os().skip(1)) {
-        Ok(prepared) => prepared,
-        Err(e) => {
-            eprintln!("desktop-django-headless: {e}");
-            std::process::exit(2);
-        }
-    };
-    // C-PROC-7: one instance per app-data dir. There is no window to focus: a second launch
-    // says so and exits 0 before any backend starts. The lock lives as long as the process.
-    let _instance = match single_instance::acquire(&prepared.paths.root) {
-        Ok(lock) => lock,
-        Err(single_instance::Held) => {
-            eprintln!(
-                "desktop-django-headless: {} is already running for {}",
-                prepared.title(),
-                prepared.paths.root.display()
-            );
-            std::process::exit(0);
-        }
-    };
+    let mut prepared = session::prepare_or_exit("desktop-django-headless");
+    // C-PROC-7: there is no window to focus, so a second launch says so and exits 0.
+    if !prepared.claim_instance() {
+        eprintln!(
+            "desktop-django-headless: {} is already running for {}",
+            prepared.title(),
+            prepared.paths.root.display()
+        );
+        std::process::exit(0);
+    }
     let (tx, rx) = mpsc::channel();
     let session = Session::new(prepared, ChannelShell(Mutex::new(tx)));
     // Nothing to paint: the splash is this line.

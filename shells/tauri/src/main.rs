@@ -94,23 +94,12 @@ fn main() {
             }
         })
         .setup(move |app| {
-            let prepared = lock(&prepared).take().expect("setup runs once");
+            let mut prepared = lock(&prepared).take().expect("setup runs once");
             // Without a session bus the plugin cannot tell; the app-data lock
             // still keeps a second launch from starting a backend (C-PROC-7).
-            match contract::instance::try_lock(&prepared.paths.root) {
-                Ok(Some(held)) => {
-                    app.manage(held);
-                }
-                Ok(None) => {
-                    prepared
-                        .log
-                        .line("shell", "another instance uses this app-data dir; exiting");
-                    app.cleanup_before_exit();
-                    std::process::exit(0);
-                }
-                Err(e) => prepared
-                    .log
-                    .line("shell", &format!("no single-instance lock: {e}")),
+            if !prepared.claim_instance() {
+                app.cleanup_before_exit();
+                std::process::exit(0);
             }
             let data_dir = prepared.paths.root.join("webview");
             WebviewWindowBuilder::new(app, SPLASH, shell_page("/splash"))

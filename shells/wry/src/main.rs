@@ -46,13 +46,7 @@ impl Shell for ProxyShell {
 
 fn main() {
     contract::events::mark_start();
-    let prepared = match session::prepare(std::env::args_os().skip(1)) {
-        Ok(prepared) => prepared,
-        Err(e) => {
-            eprintln!("desktop-django-wry: {e}");
-            std::process::exit(2);
-        }
-    };
+    let prepared = session::prepare_or_exit("desktop-django-wry");
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let window = WindowBuilder::new()
         .with_title(prepared.title())

@@ -102,18 +102,21 @@ fn main() {
                 std::process::exit(0);
             }
             let data_dir = prepared.paths.root.join("webview");
+            let title = prepared.title().to_owned();
+            // Start Python first: its start overlaps the splash window's set-up.
+            // The session's UI requests run on the main thread after `setup`.
+            let session = Session::new(prepared, TauriShell(app.handle().clone()));
+            app.manage(session.clone());
+            session.start();
             WebviewWindowBuilder::new(app, SPLASH, shell_page("/splash"))
-                .title(prepared.title())
+                .title(title)
                 .inner_size(1200.0, 800.0)
                 .min_inner_size(640.0, 480.0)
                 .data_directory(data_dir)
                 .on_navigation(is_shell_page)
                 .on_new_window(|_, _| NewWindowResponse::Deny)
                 .build()?;
-            let session = Session::new(prepared, TauriShell(app.handle().clone()));
-            app.manage(session.clone());
             session.splash_shown();
-            session.start();
             Ok(())
         })
         .build(context)

@@ -48,14 +48,17 @@ fn main() {
     contract::events::mark_start();
     let prepared = session::prepare_or_exit("desktop-django-wry");
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    let (title, splash) = (prepared.title().to_owned(), prepared.splash_html());
+    let session = Session::new(prepared, ProxyShell(Mutex::new(event_loop.create_proxy())));
+    // Start Python first: its ~300 ms start overlaps the window and WebKit's
+    // set-up. Its requests to the UI queue in the proxy until the loop runs.
+    session.start();
     let window = WindowBuilder::new()
-        .with_title(prepared.title())
+        .with_title(title)
         .with_inner_size(LogicalSize::new(1200.0, 800.0))
         .with_min_inner_size(LogicalSize::new(640.0, 480.0))
         .build(&event_loop)
         .expect("cannot create the window");
-    let splash = prepared.splash_html();
-    let session = Session::new(prepared, ProxyShell(Mutex::new(event_loop.create_proxy())));
 
     // The shell's own HTML loads (splash, error page) reach the navigation
     // guard as about:blank, possibly after a later load was queued: count
@@ -63,7 +66,6 @@ fn main() {
     let internal_loads = Arc::new(AtomicUsize::new(1));
     let webview = build_webview(&window, &session, &splash, internal_loads.clone());
     session.splash_shown();
-    session.start();
 
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;

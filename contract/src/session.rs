@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -43,6 +43,25 @@ pub const AUTOQUIT_ENV: &str = "DESKTOP_DJANGO_AUTOQUIT_MS";
 const MONITOR_INTERVAL: Duration = Duration::from_millis(250);
 /// Exit code after a startup failure (C-READY-3).
 pub const EXIT_STARTUP_FAILED: i32 = 1;
+
+/// The session the signal handler quits; set by [`Session::start`].
+static SIGNAL_SESSION: OnceLock<Session> = OnceLock::new();
+/// A quit signal that arrived before any session started.
+static EARLY_QUIT: AtomicBool = AtomicBool::new(false);
+
+/// Installs the process's one SIGTERM/SIGINT/Ctrl-Break handler (idempotent).
+fn install_signal_handler() -> Result<(), String> {
+    static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            ctrlc::set_handler(|| match SIGNAL_SESSION.get() {
+                Some(session) => session.request_quit(),
+                None => EARLY_QUIT.store(true, Ordering::SeqCst),
+            })
+            .map_err(|e| e.to_string())
+        })
+        .clone()
+}
 
 /// Why a session could not even be prepared (before any window exists).
 #[derive(Debug, thiserror::Error)]
@@ -68,9 +87,21 @@ pub struct Prepared {
 /// [`prepare`] from this process's own arguments, for a shell's `main`: on
 /// failure (no `desktop.toml`, no interpreter, no app-data dir) prints
 /// `<program>: <error>` on stderr and exits 2, before any window exists.
+///
+/// Also installs the SIGTERM/SIGINT/Ctrl-Break handler at once, so a quit
+/// that arrives before [`Session::start`] is kept and honoured there (exit 0,
+/// C-PROC-3) instead of killing the process with the default action.
 pub fn prepare_or_exit(program: &str) -> Prepared {
+    let handler = install_signal_handler();
     match prepare(std::env::args_os().skip(1)) {
-        Ok(prepared) => prepared,
+        Ok(prepared) => {
+            if let Err(e) = handler {
+                prepared
+                    .log
+                    .line("shell", &format!("no signal handler: {e}"));
+            }
+            prepared
+        }
         Err(e) => {
             eprintln!("{program}: {e}");
             std::process::exit(2);
@@ -195,11 +226,14 @@ impl Session {
     /// Installs the SIGTERM/SIGINT/Ctrl-Break handler and starts the backend
     /// on a thread. Call once.
     pub fn start(&self) {
-        let for_signal = self.clone();
-        if let Err(e) = ctrlc::set_handler(move || for_signal.request_quit()) {
+        let _ = SIGNAL_SESSION.set(self.clone());
+        if let Err(e) = install_signal_handler() {
             self.log(&format!("no signal handler: {e}"));
         }
         self.start_without_signal_handler();
+        if EARLY_QUIT.load(Ordering::SeqCst) {
+            self.request_quit();
+        }
     }
 
     /// Like [`Session::start`], for hosts that own the process's signal

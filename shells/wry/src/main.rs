@@ -15,11 +15,18 @@ use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
 use tao::window::{Window, WindowBuilder};
 use wry::{NewWindowResponse, PageLoadEvent, WebView, WebViewBuilder};
 
+/// How long an early quit waits for WebKit's first paint before exiting anyway.
+const FIRST_PAINT_WAIT: std::time::Duration = std::time::Duration::from_millis(3000);
+
 /// Requests from the session's threads to the UI thread.
 enum UserEvent {
     Navigate(String),
     ShowHtml(String),
     Exit(i32),
+    /// A page finished loading in the webview (first one: the splash).
+    Painted,
+    /// Exit even though nothing painted yet (WebKit never came up).
+    ForceExit(i32),
 }
 
 /// The `contract::shell::Shell` adapter: every call becomes a user event.
@@ -64,9 +71,20 @@ fn main() {
     // guard as about:blank, possibly after a later load was queued: count
     // the pending ones and let exactly that many through.
     let internal_loads = Arc::new(AtomicUsize::new(1));
-    let webview = build_webview(&window, &session, &splash, internal_loads.clone());
+    let painted_proxy = event_loop.create_proxy();
+    let webview = build_webview(
+        &window,
+        &session,
+        &splash,
+        internal_loads.clone(),
+        move || {
+            let _ = painted_proxy.send_event(UserEvent::Painted);
+        },
+    );
     session.splash_shown();
 
+    let force_proxy = event_loop.create_proxy();
+    let (mut painted, mut pending_exit) = (false, None);
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
         match event {
@@ -77,8 +95,28 @@ fn main() {
                 internal_loads.fetch_add(1, Ordering::SeqCst);
                 let _ = webview.load_html(&html);
             }
-            Event::UserEvent(UserEvent::Exit(code)) => {
+            // Exiting while WebKit still starts its web process aborts the
+            // process with SIGTRAP ("readPIDFromPeer"), so an early quit
+            // (SIGTERM in the first few hundred ms) waits for the first paint.
+            Event::UserEvent(UserEvent::Exit(code)) if painted => {
                 *control_flow = ControlFlow::ExitWithCode(code)
+            }
+            Event::UserEvent(UserEvent::Exit(code)) => {
+                pending_exit = Some(code);
+                let proxy = force_proxy.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(FIRST_PAINT_WAIT);
+                    let _ = proxy.send_event(UserEvent::ForceExit(code));
+                });
+            }
+            Event::UserEvent(UserEvent::ForceExit(code)) => {
+                *control_flow = ControlFlow::ExitWithCode(code)
+            }
+            Event::UserEvent(UserEvent::Painted) => {
+                painted = true;
+                if let Some(code) = pending_exit {
+                    *control_flow = ControlFlow::ExitWithCode(code);
+                }
             }
             Event::WindowEvent {
                 event: WindowEvent::CloseRequested,
@@ -97,6 +135,7 @@ fn build_webview(
     session: &Session,
     splash: &str,
     internal_loads: Arc<AtomicUsize>,
+    on_paint: impl Fn() + 'static,
 ) -> WebView {
     let (nav, new_window, loaded, ipc) = (
         session.clone(),
@@ -123,6 +162,7 @@ fn build_webview(
         })
         .with_on_page_load_handler(move |event, url| {
             if let PageLoadEvent::Finished = event {
+                on_paint();
                 loaded.page_loaded(&url);
             }
         })

@@ -31,6 +31,15 @@ pub struct Descriptor {
     /// Clause id -> reason. Reported as expected failures, never skipped.
     #[serde(default)]
     pub expected_failures: BTreeMap<String, String>,
+    /// A probe command (run from the descriptor's folder, placeholders expanded): exit 0 means
+    /// the shell can run on this machine. Otherwise every check reports it as "unavailable"
+    /// with the probe's output, neither pass nor fail (e.g. a shell needing a downloaded runtime).
+    #[serde(default)]
+    pub available_if: Option<Vec<String>>,
+    /// The files holding the shell's compiled code, scanned by C-SHELL-5 for the demo's
+    /// identity; default: the program (resolved on `PATH` when it is a bare name).
+    #[serde(default)]
+    pub artifacts: Vec<String>,
 }
 
 /// Values substituted for `{target_dir}`, `{backend}`, `{workspace}` and `{exe}`.
@@ -119,6 +128,9 @@ pub struct ShellSpec {
     /// The command as written (placeholders unexpanded), to launch with another `{backend}`.
     pub command_template: Vec<String>,
     pub placeholders: Placeholders,
+    pub available_if: Option<Vec<String>>,
+    /// Files to scan for compiled-in demo constants (C-SHELL-5).
+    pub artifacts: Vec<PathBuf>,
 }
 
 impl ShellSpec {
@@ -184,6 +196,9 @@ pub fn parse(text: &str) -> Result<Descriptor, String> {
     if matches!(&d.build, Some(b) if b.is_empty()) {
         return Err("`build` is empty (leave it out instead)".into());
     }
+    if matches!(&d.available_if, Some(b) if b.is_empty()) {
+        return Err("`available_if` is empty (leave it out instead)".into());
+    }
     for f in &d.features {
         match crate::clauses::find(f) {
             Some(c) if c.level == crate::Level::Should => {}
@@ -215,6 +230,11 @@ pub fn expand(d: &Descriptor, dir: &Path, ph: &Placeholders) -> Result<ShellSpec
     };
     let mut command = all(&d.command)?;
     let program = PathBuf::from(command.remove(0));
+    let artifacts = if d.artifacts.is_empty() {
+        vec![resolve_program(&program)]
+    } else {
+        all(&d.artifacts)?.into_iter().map(PathBuf::from).collect()
+    };
     Ok(ShellSpec {
         name: d.name.clone(),
         label: d.label.clone().unwrap_or_else(|| d.name.clone()),
@@ -227,7 +247,67 @@ pub fn expand(d: &Descriptor, dir: &Path, ph: &Placeholders) -> Result<ShellSpec
         expected_failures: d.expected_failures.clone(),
         command_template: d.command.clone(),
         placeholders: ph.clone(),
+        available_if: d.available_if.as_deref().map(all).transpose()?,
+        artifacts,
     })
+}
+
+/// A bare program name (`node`) resolved on `PATH` the way a launch resolves it; a path is
+/// returned as it is.
+pub fn resolve_program(program: &Path) -> PathBuf {
+    if program.components().count() > 1 {
+        return program.to_path_buf();
+    }
+    let exts: Vec<String> = if cfg!(windows) {
+        vec![String::new(), ".exe".into(), ".cmd".into(), ".bat".into()]
+    } else {
+        vec![String::new()]
+    };
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths).find_map(|dir| {
+                exts.iter().find_map(|ext| {
+                    let mut name = program.as_os_str().to_owned();
+                    name.push(ext);
+                    let candidate = dir.join(name);
+                    candidate.is_file().then_some(candidate)
+                })
+            })
+        })
+        .unwrap_or_else(|| program.to_path_buf())
+}
+
+/// Runs the descriptor's `available_if` probe; `Err` carries why the shell is unavailable.
+pub fn probe_availability(spec: &ShellSpec) -> Result<(), String> {
+    let Some(probe) = &spec.available_if else {
+        return Ok(());
+    };
+    let out = std::process::Command::new(&probe[0])
+        .args(&probe[1..])
+        .current_dir(&spec.dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("`{}` cannot run: {e}", probe.join(" ")))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&out.stderr);
+    let said = said.trim();
+    let said = if said.is_empty() {
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    } else {
+        said.to_string()
+    };
+    Err(format!(
+        "`{}` says it is unavailable here ({}){}",
+        probe.join(" "),
+        out.status,
+        if said.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", said.lines().last().unwrap_or(""))
+        }
+    ))
 }
 
 /// Finds and expands every `shells/*/conformance.toml` under `workspace`, sorted by folder name.
@@ -336,6 +416,31 @@ features = []
             "{base}[expected_failures]\n\"C-PROC-5@grandchild\" = \"x\"\n"
         ))
         .is_ok());
+    }
+
+    #[test]
+    fn availability_and_artifacts() {
+        let d = parse(
+            "name = \"x\"\ncommand = [\"sh\"]\navailable_if = [\"sh\", \"-c\", \"echo no runtime >&2; exit 3\"]\nartifacts = [\"{target_dir}/libx.so\"]\n",
+        )
+        .unwrap();
+        let s = expand(&d, Path::new("/"), &ph()).unwrap();
+        assert_eq!(s.artifacts, [PathBuf::from("/t/libx.so")]);
+        #[cfg(unix)]
+        {
+            let e = probe_availability(&s).unwrap_err();
+            assert!(e.contains("no runtime"), "{e}");
+            let ok =
+                parse("name = \"x\"\ncommand = [\"sh\"]\navailable_if = [\"true\"]\n").unwrap();
+            let ok = expand(&ok, Path::new("/"), &ph()).unwrap();
+            assert!(probe_availability(&ok).is_ok());
+            assert!(
+                ok.artifacts[0].is_absolute(),
+                "sh resolved on PATH: {:?}",
+                ok.artifacts
+            );
+        }
+        assert!(parse("name = \"x\"\ncommand = [\"x\"]\navailable_if = []\n").is_err());
     }
 
     #[test]

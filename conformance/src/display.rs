@@ -6,6 +6,85 @@
 
 use std::sync::OnceLock;
 
+/// The `DBUS_SESSION_BUS_ADDRESS` launches of display shells should get, or `None` to inherit
+/// the harness's own. Without a session bus, libdbus (GTK's accessibility bridge, WebKitGTK)
+/// "autolaunches" one by forking a helper and reading a pipe, and under concurrent process
+/// spawns that read can block forever: the window never appears. So on Linux, when the harness
+/// has no bus, it starts a private `dbus-daemon --session` next to Xvfb (same parent-death
+/// anchoring), or, without `dbus-daemon`, says `disabled:` so nothing autolaunches.
+pub fn session_bus() -> Option<String> {
+    static BUS: OnceLock<Option<String>> = OnceLock::new();
+    BUS.get_or_init(init_bus).clone()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn init_bus() -> Option<String> {
+    None
+}
+
+#[cfg(target_os = "linux")]
+fn init_bus() -> Option<String> {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("conformance-dbus".into())
+        .spawn(move || match spawn_dbus() {
+            Ok((child, address)) => {
+                let _ = tx.send(Some(address));
+                let _child = child;
+                loop {
+                    std::thread::park();
+                }
+            }
+            Err(_) => {
+                let _ = tx.send(None);
+            }
+        });
+    let address = spawned.ok().and_then(|_| rx.recv().ok().flatten());
+    Some(address.unwrap_or_else(|| "disabled:".to_string()))
+}
+
+#[cfg(target_os = "linux")]
+fn spawn_dbus() -> Result<(std::process::Child, String), String> {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::CommandExt;
+    use std::process::{Command, Stdio};
+
+    let mut cmd = Command::new("dbus-daemon");
+    cmd.args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() == 1 {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("dbus-daemon: {e}"))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    let read = reader.read_line(&mut line);
+    child.stdout = Some(reader.into_inner());
+    match read {
+        Ok(n) if n > 0 && line.trim().contains(':') => Ok((child, line.trim().to_string())),
+        _ => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("dbus-daemon printed no address ({line:?})"))
+        }
+    }
+}
+
 /// The `DISPLAY` value launches should use, or `None` where the platform needs none (macOS,
 /// Windows). Starts Xvfb on first use when needed. Errors are cached: every test reports them.
 pub fn display() -> Result<Option<String>, String> {
@@ -115,6 +194,15 @@ fn spawn_xvfb() -> Result<(std::process::Child, String), String> {
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
+    #[test]
+    fn a_session_bus_address() {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+            return;
+        }
+        let bus = super::session_bus().expect("an address when the harness has none");
+        assert!(bus.contains(':'), "{bus}");
+    }
+
     #[test]
     fn xvfb_starts_when_display_is_unset() {
         if std::env::var_os("DISPLAY").is_some() {

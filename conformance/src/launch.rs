@@ -23,7 +23,10 @@ pub const ORPHAN_BOUND: Duration = Duration::from_millis(3000);
 #[derive(Debug, Clone)]
 pub struct Shell {
     pub spec: ShellSpec,
-    /// Why the shell cannot be launched (its build failed, or its binary is missing).
+    /// Why the shell cannot be launched (its build failed, or its binary is missing): every
+    /// check fails with this. (A shell that cannot run on this machine at all, per its
+    /// descriptor's `available_if`, is reported "unavailable" instead: see
+    /// [`crate::absent_reason`].)
     pub unavailable: Option<String>,
 }
 
@@ -259,6 +262,11 @@ impl Launch {
         }
         if let Some(d) = display {
             cmd.env("DISPLAY", d);
+        }
+        if shell.spec.display {
+            if let Some(bus) = crate::display::session_bus() {
+                cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+            }
         }
         if let Some(ms) = opts.autoquit_ms {
             cmd.env("DESKTOP_DJANGO_AUTOQUIT_MS", ms.to_string());

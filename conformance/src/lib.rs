@@ -62,6 +62,20 @@ pub fn shells() -> &'static [Shell] {
         specs
             .into_iter()
             .map(|spec| {
+                if let Err(why) = descriptor::probe_availability(&spec) {
+                    raw_stderr(&format!(
+                        "conformance: {} is unavailable on this machine: {why}\n",
+                        spec.name
+                    ));
+                    ABSENT
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((spec.name.clone(), why));
+                    return Shell {
+                        spec,
+                        unavailable: None,
+                    };
+                }
                 let unavailable = match prebuild::run(&spec, &ws) {
                     Ok(prebuild::BuildOutcome::UsedExisting(warning)) => {
                         eprintln!("conformance: warning: {}: {warning}", spec.name);
@@ -74,6 +88,20 @@ pub fn shells() -> &'static [Shell] {
             })
             .collect()
     })
+}
+
+/// Shells whose descriptor's `available_if` probe failed, with the reason.
+static ABSENT: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+
+/// Why `shell` cannot run on this machine (its `available_if` probe failed), if so. Every check
+/// then reports it as "unavailable": neither pass nor fail, nothing launched.
+pub fn absent_reason(shell: &Shell) -> Option<String> {
+    ABSENT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .find(|(name, _)| *name == shell.spec.name)
+        .map(|(_, why)| why.clone())
 }
 
 /// How a clause binds a shell.
@@ -92,6 +120,8 @@ pub enum Outcome {
     Fail(String),
     NotClaimed,
     ExpectedFailure(String),
+    /// The shell cannot run on this machine (descriptor `available_if`).
+    Unavailable(String),
 }
 
 impl Outcome {
@@ -101,6 +131,7 @@ impl Outcome {
             Outcome::Fail(_) => "fail",
             Outcome::NotClaimed => "not claimed",
             Outcome::ExpectedFailure(_) => "expected failure",
+            Outcome::Unavailable(_) => "unavailable",
         }
     }
 }
@@ -179,7 +210,8 @@ pub fn check_scenario(clause: &str, scenario: &str, level: Level, f: impl Fn(&Sh
             .iter()
             .map(|shell| {
                 let spec = &shell.spec;
-                let claimed = level == Level::Must || spec.claims(clause);
+                let claimed =
+                    absent_reason(shell).is_none() && (level == Level::Must || spec.claims(clause));
                 let handle = claimed.then(|| {
                     std::thread::Builder::new()
                         .name(format!("{label} {}", spec.name))
@@ -201,6 +233,9 @@ pub fn check_scenario(clause: &str, scenario: &str, level: Level, f: impl Fn(&Sh
             .map(|(shell, handle)| {
                 let spec = &shell.spec;
                 let Some(handle) = handle else {
+                    if let Some(why) = absent_reason(shell) {
+                        return (spec.name.clone(), Outcome::Unavailable(why), 0.0);
+                    }
                     return (spec.name.clone(), Outcome::NotClaimed, 0.0);
                 };
                 let (run, secs) = handle
@@ -237,7 +272,9 @@ pub fn check_scenario(clause: &str, scenario: &str, level: Level, f: impl Fn(&Sh
                 shell: name.clone(),
                 outcome: o.word().to_string(),
                 detail: match o {
-                    Outcome::Fail(m) | Outcome::ExpectedFailure(m) => Some(m.clone()),
+                    Outcome::Fail(m) | Outcome::ExpectedFailure(m) | Outcome::Unavailable(m) => {
+                        Some(m.clone())
+                    }
                     _ => None,
                 },
                 seconds: *secs,

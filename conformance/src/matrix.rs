@@ -119,7 +119,7 @@ pub fn read_records(dir: &Path) -> Vec<CheckRecord> {
 /// One cell of the matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cell {
-    /// `pass`, `fail`, `not claimed`, `expected failure` or `not run`.
+    /// `pass`, `fail`, `not claimed`, `expected failure`, `unavailable` or `not run`.
     pub outcome: String,
     /// Failure messages or expected-failure reasons, one per scenario that has one.
     pub details: Vec<String>,
@@ -152,7 +152,7 @@ fn rank(outcome: &str) -> u8 {
         "not run" => 4,
         "expected failure" => 3,
         "pass" => 2,
-        "not claimed" => 1,
+        "not claimed" | "unavailable" => 1,
         _ => 0,
     }
 }
@@ -233,6 +233,20 @@ impl Matrix {
         }
     }
 
+    /// Shells reported unavailable, with the reason (once per shell).
+    pub fn unavailable(&self) -> Vec<(String, String)> {
+        self.shells
+            .iter()
+            .filter_map(|s| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.cells.get(s))
+                    .find(|c| c.outcome == "unavailable")
+                    .map(|c| (s.clone(), one_line(&c.details.join(" / "))))
+            })
+            .collect()
+    }
+
     /// Counts of each outcome over all cells.
     pub fn totals(&self) -> BTreeMap<String, usize> {
         let mut t = BTreeMap::new();
@@ -287,6 +301,11 @@ impl Matrix {
             .map(|(k, v)| format!("{v} {k}"))
             .collect();
         out.push_str(&format!("\nTotals: {}.\n", totals.join(", ")));
+        for (shell, why) in self.unavailable() {
+            out.push_str(&format!(
+                "\n{shell} is unavailable on the machine that ran this: {why}\n"
+            ));
+        }
         if !notes.is_empty() {
             out.push('\n');
             for (i, n) in notes.iter().enumerate() {
@@ -339,6 +358,9 @@ impl Matrix {
             .map(|(k, v)| format!("{v} {k}"))
             .collect();
         out.push_str(&format!("totals: {}", totals.join(", ")));
+        for (shell, why) in self.unavailable() {
+            out.push_str(&format!("\n{shell} unavailable: {}", truncate(&why, 300)));
+        }
         if self.rows.iter().any(|r| r.cells.values().any(|c| c.stale)) {
             out.push_str("  (* = result from an earlier run)");
         }

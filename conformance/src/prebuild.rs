@@ -128,6 +128,8 @@ mod tests {
             expected_failures: Default::default(),
             command_template: vec![program.to_string_lossy().into_owned()],
             placeholders: crate::Placeholders::for_workspace(Path::new("/")),
+            available_if: None,
+            artifacts: vec![program.to_path_buf()],
         }
     }
 

@@ -157,6 +157,20 @@ fn selected(name: &str) -> bool {
     }
 }
 
+/// `(name, label)` of the discovered (and selected) shells: descriptors only, no build step.
+pub fn shell_labels() -> Vec<(String, String)> {
+    let ws = workspace();
+    descriptor::discover(&ws, &Placeholders::for_workspace(&ws))
+        .map(|specs| {
+            specs
+                .into_iter()
+                .filter(|s| selected(&s.name))
+                .map(|s| (s.name, s.label))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The names of the discovered (and selected) shells: descriptors only, no build step.
 pub fn shell_names() -> Vec<String> {
     let ws = workspace();

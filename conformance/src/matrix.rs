@@ -97,7 +97,7 @@ pub fn record(rec: &CheckRecord) {
         }
     }
     if let Ok(m) = Matrix::build(&crate::shell_names(), &results_dir()) {
-        let _ = m.write(&root());
+        let _ = m.with_labels(&crate::shell_labels()).write(&root());
     }
 }
 
@@ -143,6 +143,9 @@ pub struct Row {
 pub struct Matrix {
     pub generated: f64,
     pub shells: Vec<String>,
+    /// Shell name -> the label its descriptor gives it (column headers of the Markdown).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
     pub rows: Vec<Row>,
 }
 
@@ -178,8 +181,19 @@ impl Matrix {
         Matrix {
             generated: unix_now(),
             shells: shells.to_vec(),
+            labels: BTreeMap::new(),
             rows,
         }
+    }
+
+    /// The matrix with its shells' labels (from their descriptors) for the column headers.
+    pub fn with_labels(mut self, labels: &[(String, String)]) -> Matrix {
+        self.labels = labels.iter().cloned().collect();
+        self
+    }
+
+    fn label<'a>(&'a self, shell: &'a str) -> &'a str {
+        self.labels.get(shell).map_or(shell, String::as_str)
     }
 
     fn row(clause: &Clause, shells: &[String], records: &[CheckRecord], newest: &str) -> Row {
@@ -264,7 +278,7 @@ impl Matrix {
         let mut out = String::new();
         out.push_str("| clause | level | what |");
         for s in &self.shells {
-            out.push_str(&format!(" {s} |"));
+            out.push_str(&format!(" {} |", self.label(s)));
         }
         out.push_str("\n| --- | --- | --- |");
         for _ in &self.shells {
@@ -445,7 +459,8 @@ pub fn print_at_exit() {
         {
             extern "C" fn at_exit() {
                 let records = THIS_RUN.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                let m = Matrix::from_records(&crate::shell_names(), &records);
+                let m = Matrix::from_records(&crate::shell_names(), &records)
+                    .with_labels(&crate::shell_labels());
                 let text = format!(
                     "\n==== conformance matrix: this run, {} checks ====\n{}==== all runs: {} ====\n",
                     records.len(),

@@ -10,7 +10,7 @@ fn main() {
     let docs = std::env::args().skip(1).any(|a| a == "--docs");
     let shells = conformance::shell_names();
     let m = match Matrix::build(&shells, &matrix::results_dir()) {
-        Ok(m) => m,
+        Ok(m) => m.with_labels(&conformance::shell_labels()),
         Err(e) => {
             eprintln!("conformance-matrix: {e}");
             std::process::exit(1);
@@ -44,7 +44,8 @@ fn main() {
              outside the shell by `cargo test -p conformance` (Linux, under Xvfb). \
              *pass*: the clause holds; *FAIL*: it does not; *not claimed*: a SHOULD clause the \
              shell's descriptor does not declare; *expected failure*: listed in the shell's \
-             descriptor with the reason below, and still run. `HOSTILE` is the hostile-input \
+             descriptor with the reason below, and still run; *unavailable*: the shell's \
+             descriptor (`available_if`) says it cannot run on the machine that ran the suite. `HOSTILE` is the hostile-input \
              corpus (tokens, Host, `next`, tickets, CSRF, CRUD input, HTTP framing).\n\n\
              Regenerate after a full run:\n\n\
              ```sh\ncargo build --workspace --bins\ncargo test -p conformance\n\

@@ -310,24 +310,38 @@ pub fn probe_availability(spec: &ShellSpec) -> Result<(), String> {
     ))
 }
 
-/// Finds and expands every `shells/*/conformance.toml` under `workspace`, sorted by folder name.
+/// Whether `name` is a descriptor file: `conformance.toml`, or `conformance-<row>.toml` for a
+/// folder that holds more than one row (the Electron shell: node host and real Electron).
+fn is_descriptor(name: &str) -> bool {
+    name == "conformance.toml"
+        || (name.starts_with("conformance-") && name.ends_with(".toml") && name.len() > 17)
+}
+
+/// Finds and expands every `shells/*/conformance.toml` and `shells/*/conformance-*.toml` under
+/// `workspace`, sorted by path.
 pub fn discover(workspace: &Path, ph: &Placeholders) -> Result<Vec<ShellSpec>, String> {
     let shells = workspace.join("shells");
-    let mut dirs: Vec<PathBuf> = match std::fs::read_dir(&shells) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.join("conformance.toml").is_file())
-            .collect(),
-        Err(e) => return Err(format!("cannot read {}: {e}", shells.display())),
-    };
-    dirs.sort();
+    let dirs = std::fs::read_dir(&shells)
+        .map_err(|e| format!("cannot read {}: {e}", shells.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir());
+    let mut paths: Vec<PathBuf> = dirs
+        .flat_map(|dir| std::fs::read_dir(dir).into_iter().flatten())
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_descriptor)
+        })
+        .collect();
+    paths.sort();
     let mut specs = Vec::new();
-    for dir in dirs {
-        let path = dir.join("conformance.toml");
+    for path in paths {
+        let dir = path.parent().expect("a descriptor lives in a shell folder");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let d = parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        specs.push(expand(&d, &dir, ph).map_err(|e| format!("{}: {e}", path.display()))?);
+        specs.push(expand(&d, dir, ph).map_err(|e| format!("{}: {e}", path.display()))?);
     }
     let mut names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     names.sort_unstable();
@@ -494,6 +508,26 @@ features = []
         let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["alpha", "zeta"]);
         assert_eq!(specs[1].program, PathBuf::from("/w/z"));
+    }
+
+    #[test]
+    fn a_folder_may_hold_several_rows() {
+        let ws = tempfile::tempdir().unwrap();
+        let dir = ws.path().join("shells/two");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, name) in [
+            ("conformance.toml", "host"),
+            ("conformance-real.toml", "real"),
+            ("conformance-.toml", "empty-suffix"),
+            ("conformance.toml.bak", "backup"),
+        ] {
+            let body = format!("name = \"{name}\"\ncommand = [\"x\"]\n");
+            std::fs::write(dir.join(file), body).unwrap();
+        }
+        let specs = discover(ws.path(), &ph()).unwrap();
+        let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["real", "host"]);
+        assert!(specs.iter().all(|s| s.dir == dir));
     }
 
     #[test]

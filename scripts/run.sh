@@ -57,7 +57,7 @@ esac
 
 if [ "$(uname -s)" = Linux ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "error: no display (DISPLAY and WAYLAND_DISPLAY are unset)." >&2
-  echo "       On a headless machine, try: xvfb-run -a just run $shell" >&2
+  echo "       On a headless machine, try: dbus-run-session -- xvfb-run -a just run $shell" >&2
   exit 1
 fi
 

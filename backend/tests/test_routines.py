@@ -102,3 +102,13 @@ def test_task_leaves_an_abandoned_row_alone(instant):
     assert tasks.run_routine.call(routine.pk) == "skipped"
     routine.refresh_from_db()
     assert routine.status == "abandoned"
+
+
+@pytest.mark.django_db
+def test_pages_say_when_the_shell_gave_up_on_the_worker(client, settings, tmp_path):
+    """C-PROC-6: the shell's `worker-down` marker (holding the log path) shows a banner."""
+    settings.DESKTOP_DJANGO_APP_DATA_DIR = tmp_path
+    assert b"data-worker-down" not in client.get("/routines/").content
+    (tmp_path / "worker-down").write_text("/data/logs/shell.log", encoding="utf-8")
+    page = client.get("/routines/").content.decode()
+    assert "data-worker-down" in page and "/data/logs/shell.log" in page

@@ -687,7 +687,8 @@ fn c_proc_5_sigkill_before_handshake() {
 
 /// C-PROC-6 (worker restart, SHOULD): a killed worker is spawned again (a new
 /// `backend_spawned {role: worker}` whose process runs), with back-off; after 3 restarts within
-/// 60 s the next crash is not restarted.
+/// 60 s the next crash is not restarted, the shell says so (`worker_down {log_path}`), and the
+/// app's pages show that the worker is down.
 #[test]
 fn c_proc_6_worker_restarts() {
     check_scenario("C-PROC-6", "worker-restart", Level::Should, |shell| {
@@ -725,14 +726,26 @@ fn c_proc_6_worker_restarts() {
             .into_iter()
             .rfind(|(r, _)| r == "worker")
             .unwrap();
-        procs::kill(pid);
-        // Proving an absence needs a bounded wait: longer than any back-off the shell used.
         let before = l.spawned().len();
-        std::thread::sleep(Duration::from_secs(8));
+        procs::kill(pid);
+        let down = l.wait_event("worker_down", Duration::from_secs(30));
+        assert!(
+            down.str("log_path").is_some_and(|p| Path::new(p).is_file()),
+            "worker_down without an existing log_path: {:?}",
+            down.fields
+        );
         assert_eq!(
             l.spawned().len(),
             before,
             "a 4th crash within 60 s was restarted"
+        );
+        let backend = l.ready();
+        let token = l.token();
+        let page = backend.get("/routines/", Auth::Header(&token)).unwrap();
+        assert!(
+            page.status == 200 && page.body.contains("data-worker-down"),
+            "the page does not say the worker is down (status {})",
+            page.status
         );
         quit_clean(&mut l, "after the worker restarts");
     });

@@ -62,7 +62,16 @@ impl AppPaths {
     pub fn shell_log(&self) -> PathBuf {
         self.logs.join("shell.log")
     }
+
+    /// `<app-data>/worker-down`: present while the task worker is given up
+    /// on (C-PROC-6), so the app's pages can say so; removed at each start.
+    pub fn worker_down(&self) -> PathBuf {
+        self.root.join(WORKER_DOWN_FILE)
+    }
 }
+
+/// The marker file's name; `desktop_django.status` reads the same name.
+pub const WORKER_DOWN_FILE: &str = "worker-down";
 
 /// `<platform data dir>/<app_id>` without creating it.
 pub fn default_root(app_id: &str) -> Result<PathBuf, PathsError> {

@@ -250,6 +250,8 @@ impl Session {
 
     fn run_startup(&self) {
         let p = &self.inner.prepared;
+        // A marker from an earlier session must not outlive it (C-PROC-6).
+        let _ = std::fs::remove_file(p.paths.worker_down());
         let config = SupervisorConfig::from_env(p.spec.clone(), &p.paths);
         *lock(&self.inner.token) = Some(config.token.clone());
         match Supervisor::start(config, p.log.clone(), &self.inner.cancel) {
@@ -272,7 +274,9 @@ impl Session {
     /// Watches the running backend (C-PROC-6): a crashed web server shows
     /// the error page and emits `backend_crashed {message, log_path}` (exit 1);
     /// a crashed worker is restarted with back-off
-    /// (1 s, 2 s, 4 s), at most 3 times in 60 s, then reported down in the log.
+    /// (1 s, 2 s, 4 s), at most 3 times in 60 s; after that it is reported
+    /// down (`worker_down {log_path}`, the `worker-down` marker the pages
+    /// read, and the log) while the web server stays watched.
     fn monitor(&self) {
         let mut restarts: VecDeque<Instant> = VecDeque::new();
         loop {
@@ -300,8 +304,8 @@ impl Session {
                 Some(Role::Worker) => {
                     restarts.retain(|t| t.elapsed() < Duration::from_secs(60));
                     if restarts.len() >= 3 {
-                        self.log("the task worker is down: 3 restarts in 60 s");
-                        return;
+                        self.worker_down();
+                        continue;
                     }
                     std::thread::sleep(Duration::from_secs(1 << restarts.len()));
                     restarts.push_back(Instant::now());
@@ -351,6 +355,21 @@ impl Session {
 
     /// Shows the error page, emits `event {message, log_path}`, and makes
     /// the eventual exit code 1.
+    /// Gives up on the worker (C-PROC-6): stops watching it and tells the
+    /// page, through `<app-data>/worker-down`, and the events file.
+    fn worker_down(&self) {
+        if let Some(sup) = lock(&self.inner.supervisor).as_mut() {
+            sup.retire_worker();
+        }
+        let p = &self.inner.prepared;
+        let log_path = p.log.path().display().to_string();
+        self.log("the task worker is down: 3 restarts in 60 s; not restarting it");
+        if let Err(e) = std::fs::write(p.paths.worker_down(), &log_path) {
+            self.log(&format!("cannot write the worker-down marker: {e}"));
+        }
+        events::emit("worker_down", json!({"log_path": log_path}));
+    }
+
     fn fail_with(&self, event: &str, message: &str) {
         let log_path = self.inner.prepared.log.path().to_path_buf();
         self.log(&format!("{event}: {message}"));

@@ -337,12 +337,18 @@ impl Supervisor {
     /// Replaces a worker whose process has exited (C-PROC-6): reaps its
     /// tree and spawns a new one with a new lifeline.
     pub fn restart_worker(&mut self) -> Result<(), String> {
+        self.retire_worker();
+        self.spawn_role(Role::Worker).map(|_| ())
+    }
+
+    /// Reaps an exited worker's tree and stops watching it, so that
+    /// [`Supervisor::exited`] reports only the web server from then on.
+    pub fn retire_worker(&mut self) {
         if let Some(i) = self.backends.iter().position(|b| b.role == Role::Worker) {
             let mut old = self.backends.remove(i);
             old.lifeline.take();
             old.tree.kill_tree();
         }
-        self.spawn_role(Role::Worker).map(|_| ())
     }
 
     /// Graceful stop (C-PROC-3): close the lifelines, wait up to the grace

@@ -51,6 +51,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.messages.context_processors.messages",
                 "flying_stable.context.desktop",
+                "desktop_django.context_processors.runtime",  # C-PROC-6 banner
             ],
         },
     },

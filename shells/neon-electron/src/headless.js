@@ -300,8 +300,14 @@ function runHeadless({
     exit,
     signals,
     log,
-    // Nobody can read or close a stand-in window: print the error page and quit (exit 1).
-    onStartupError: (html) => {
+    // Nobody can read or close a stand-in window. A failed start prints the error page and
+    // quits (exit 1, C-READY-3); a crash after readiness prints it and stays up until quit,
+    // as a window would (C-PROC-6).
+    onStartupError: (html, { afterReady } = {}) => {
+      if (afterReady) {
+        log(`the backend stopped: ${htmlToText(html)} (Ctrl-C quits)`);
+        return;
+      }
       log(`startup failed: ${htmlToText(html)}`);
       lifecycle.quit();
     },

@@ -30,7 +30,8 @@ function htmlDataUrl(html) {
  * @param {Function} deps.openExternal shell.openExternal
  * @param {Function} deps.exit         app.exit / process.exit
  * @param {object} [deps.signals]      an emitter of process signals (process)
- * @param {Function} [deps.onStartupError] (html) -> void, after the error page is shown
+ * @param {Function} [deps.onStartupError] (html, {afterReady}) -> void, after the error page is
+ *   shown; afterReady is true when the backend failed after the app had loaded (C-PROC-6)
  * @param {Function} [deps.log]
  */
 function createLifecycle(deps) {
@@ -53,7 +54,7 @@ function createLifecycle(deps) {
         break;
       case 'show_html':
         if (alive()) state.window.loadURL(htmlDataUrl(ev.html));
-        if (deps.onStartupError) deps.onStartupError(ev.html);
+        if (deps.onStartupError) deps.onStartupError(ev.html, { afterReady: state.origin !== null });
         break;
       case 'exit':
         state.exited = true;

@@ -327,14 +327,11 @@ fn focus(app: &AppHandle) {
     }
 }
 
-/// The single-instance key: the app id from desktop.toml, plus a hash of the
-/// app-data dir when `DESKTOP_DJANGO_APP_DATA_DIR` overrides it, so that one
-/// app-data dir means one instance (C-PROC-7).
+/// The single-instance key: the app id from desktop.toml plus a hash of the
+/// resolved app-data dir, so that one app-data dir means one instance
+/// (C-PROC-7), whether it comes from the override, another HOME or the default.
 fn instance_id(prepared: &Prepared) -> String {
     let app_id = &prepared.project.app_id;
-    if std::env::var_os(contract::paths::APP_DATA_ENV).is_none() {
-        return app_id.clone();
-    }
     let path = prepared.paths.root.to_string_lossy();
     // FNV-1a: stable across builds, unlike std's hasher.
     let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {

@@ -465,29 +465,44 @@ fn run_floor(spec: &LaunchSpec, settle: Duration) -> Result<Sample, String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(json) = line.strip_prefix("DESKTOP_DJANGO_READY ") {
-                let _ = tx.send(json.to_string());
+            match contract::port::parse_line(&line) {
+                Ok(None) => continue,
+                parsed => {
+                    let _ = tx.send(parsed.map_err(|e| e.to_string()));
+                    return;
+                }
             }
         }
     });
-    let json = rx
+    let port = rx
         .recv_timeout(START_TIMEOUT)
-        .map_err(|_| "no DESKTOP_DJANGO_READY line".to_string())?;
-    let port = serde_json::from_str::<serde_json::Value>(&json)
-        .ok()
-        .and_then(|v| v.get("port")?.as_u64())
-        .and_then(|p| u16::try_from(p).ok())
-        .ok_or_else(|| format!("bad handshake {json}"))?;
+        .map_err(|_| "no DESKTOP_DJANGO_READY line".to_string())??
+        .expect("only handshakes are sent")
+        .port;
     let ok = poll_health(port, &env.token, POLL, spawned + START_TIMEOUT, child)?;
-    let m = settle_and_measure(&env, settle);
+    // Quit: close the lifeline, as a shell does (C-PROC-2).
+    measure_then_quit(&env, settle, spawned, ok, child, |c| drop(c.stdin.take()))
+}
+
+/// The tail both reference rows share: memory after `settle`, then `quit` and the time until
+/// every marked process is gone. `spawned` and `ready` give the row's start-up time.
+fn measure_then_quit(
+    env: &RefEnv,
+    settle: Duration,
+    spawned: Instant,
+    ready: Instant,
+    child: &mut Child,
+    quit: impl FnOnce(&mut Child),
+) -> Result<Sample, String> {
+    let m = settle_and_measure(env, settle);
     let pids: Vec<u32> = procs::marked(&env.marker).iter().map(|p| p.pid).collect();
     let quit_at = Instant::now();
-    drop(child.stdin.take());
+    quit(child);
     let gone = wait_gone(&pids, &env.marker, QUIT_TIMEOUT, || {
         let _ = child.try_wait();
     })?;
     Ok(Sample {
-        ready_ms: Some(ms(ok.duration_since(spawned))),
+        ready_ms: Some(ms(ready.duration_since(spawned))),
         quit_gone_ms: Some(ms(gone.duration_since(quit_at))),
         rss_mb: Some(kb_to_mb(m.rss_kb)),
         pss_mb: Some(kb_to_mb(m.pss_kb)),
@@ -539,22 +554,11 @@ fn run_migrate_then_poll(spec: &LaunchSpec, settle: Duration) -> Result<Sample, 
         spawned + START_TIMEOUT,
         child,
     )?;
-    let m = settle_and_measure(&env, settle);
-    let pids: Vec<u32> = procs::marked(&env.marker).iter().map(|p| p.pid).collect();
-    let quit_at = Instant::now();
-    #[cfg(unix)]
-    procs::signal(child.id(), libc::SIGTERM);
-    let gone = wait_gone(&pids, &env.marker, QUIT_TIMEOUT, || {
-        let _ = child.try_wait();
-    })?;
-    Ok(Sample {
-        ready_ms: Some(ms(ok.duration_since(spawned))),
-        quit_gone_ms: Some(ms(gone.duration_since(quit_at))),
-        rss_mb: Some(kb_to_mb(m.rss_kb)),
-        pss_mb: Some(kb_to_mb(m.pss_kb)),
-        processes: Some(m.count as f64),
-        breakdown: Some(m.breakdown),
-        ..Default::default()
+    measure_then_quit(&env, settle, spawned, ok, child, |c| {
+        #[cfg(unix)]
+        procs::signal(c.id(), libc::SIGTERM);
+        #[cfg(not(unix))]
+        let _ = c.kill();
     })
 }
 

@@ -423,26 +423,14 @@ impl Launch {
     /// Panics unless every backend process of this launch is gone within `within` (the shell
     /// may still be running, e.g. showing its error page).
     pub fn assert_no_backend_within(&self, within: Duration, what: &str) {
-        let start = Instant::now();
-        loop {
-            let left = self.backend_processes();
-            if left.is_empty() {
-                return;
-            }
-            if start.elapsed() >= within {
-                let list: Vec<String> = left
-                    .iter()
-                    .map(|p| format!("pid {} (parent {:?}): {}", p.pid, p.parent, p.cmdline()))
-                    .collect();
-                panic!(
-                    "{what}: {} backend process(es) still alive {} ms later:\n  {}\n{}",
-                    left.len(),
-                    within.as_millis(),
-                    list.join("\n  "),
-                    self.diagnostics()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        if let Err(left) = procs::wait_none(within, || self.backend_processes()) {
+            panic!(
+                "{what}: {} backend process(es) still alive {} ms later:\n  {}\n{}",
+                left.len(),
+                within.as_millis(),
+                procs::describe(&left),
+                self.diagnostics()
+            );
         }
     }
 

@@ -89,27 +89,42 @@ pub fn marked(marker: &str) -> Vec<ProcInfo> {
     out
 }
 
-/// Polls until no process carries `marker`, or panics at `within` with the survivors listed.
-pub fn assert_none_marked_within(marker: &str, within: Duration, what: &str) {
+/// Polls `alive` every 50 ms until it lists no process; at `within`, returns the survivors.
+pub fn wait_none(
+    within: Duration,
+    mut alive: impl FnMut() -> Vec<ProcInfo>,
+) -> Result<(), Vec<ProcInfo>> {
     let start = Instant::now();
     loop {
-        let left = marked(marker);
+        let left = alive();
         if left.is_empty() {
-            return;
+            return Ok(());
         }
         if start.elapsed() >= within {
-            let list: Vec<String> = left
-                .iter()
-                .map(|p| format!("pid {} (parent {:?}): {}", p.pid, p.parent, p.cmdline()))
-                .collect();
-            panic!(
-                "{what}: {} marked process(es) still alive {} ms later:\n  {}",
-                left.len(),
-                within.as_millis(),
-                list.join("\n  ")
-            );
+            return Err(left);
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One line per process: pid, parent and command line, for failure messages.
+pub fn describe(procs: &[ProcInfo]) -> String {
+    procs
+        .iter()
+        .map(|p| format!("pid {} (parent {:?}): {}", p.pid, p.parent, p.cmdline()))
+        .collect::<Vec<_>>()
+        .join("\n  ")
+}
+
+/// Polls until no process carries `marker`, or panics at `within` with the survivors listed.
+pub fn assert_none_marked_within(marker: &str, within: Duration, what: &str) {
+    if let Err(left) = wait_none(within, || marked(marker)) {
+        panic!(
+            "{what}: {} marked process(es) still alive {} ms later:\n  {}",
+            left.len(),
+            within.as_millis(),
+            describe(&left)
+        );
     }
 }
 

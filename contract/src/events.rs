@@ -52,6 +52,12 @@ pub fn format_line(event: &str, t_ms: u64, fields: &Value) -> String {
     line
 }
 
+/// `splash_shown`: the shell's splash is on screen (C-READY-2). A shell may
+/// show it before its session exists, so this needs none.
+pub fn splash_shown() {
+    emit("splash_shown", serde_json::json!({}));
+}
+
 /// Appends one event to the events file, if `DESKTOP_DJANGO_EVENTS` is set.
 /// Errors writing the file are ignored: events must never break the shell.
 pub fn emit(event: &str, fields: Value) {

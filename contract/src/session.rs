@@ -220,7 +220,7 @@ impl Session {
 
     /// Call once the splash is on screen: emits `splash_shown`.
     pub fn splash_shown(&self) {
-        events::emit("splash_shown", json!({}));
+        events::splash_shown();
     }
 
     /// Installs the SIGTERM/SIGINT/Ctrl-Break handler and starts the backend

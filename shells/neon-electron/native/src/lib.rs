@@ -326,7 +326,7 @@ fn splash_shown(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     if let Some(s) = lock(&host.session).as_ref() {
         s.splash_shown();
     } else {
-        contract::events::emit("splash_shown", serde_json::json!({}));
+        contract::events::splash_shown();
     }
     Ok(cx.undefined())
 }

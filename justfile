@@ -4,8 +4,15 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 set windows-shell := ["bash.exe", "-euo", "pipefail", "-c"]
 
-backend := justfile_directory() / "backend"
-py := if os_family() == "windows" { backend / ".venv/Scripts/python.exe" } else { backend / ".venv/bin/python" }
+# The backend's interpreter, relative to backend/ (every recipe that uses it cd's there first):
+# a path built from justfile_directory() holds backslashes on Windows, which bash mangles.
+py := if os_family() == "windows" { ".venv/Scripts/python.exe" } else { ".venv/bin/python" }
+# Clippy also checks the other OSes' code from any host (it needs no linker). On macOS, the
+# WebKit shells and their Objective-C dependencies (objc2-exception-helper) compile C with the
+# macOS SDK in their build scripts, so wry-shell and tauri-shell are checked by the macOS CI job
+# only; every other crate, including contract's macOS paths, is checked from here.
+other_targets := "x86_64-pc-windows-gnu aarch64-apple-darwin"
+macos_excluded := "--exclude wry-shell --exclude tauri-shell"
 
 # List the recipes.
 default:
@@ -19,8 +26,10 @@ setup:
 run shell="tauri": setup
     @scripts/run.sh {{shell}}
 
-# Run every test: backend (ruff, migrations check, pytest), Rust (fmt, clippy, unit tests), conformance.
-test: setup test-backend test-node test-rust
+# Run every test: backend (ruff, migrations check, pytest), Electron shell (node --test), Rust (fmt,
+# clippy for every OS, unit tests), conformance, on Linux the Windows lane under Wine, and the
+# installed package (build the .deb, install it, run it without Python, tamper, remove).
+test: setup test-backend test-node test-rust test-wine test-package
 
 # Backend only: lint, migrations check and pytest.
 test-backend:
@@ -34,13 +43,33 @@ test-node:
     @printf '\033[1;36m==>\033[0m %s\n' "Electron shell: node --test"
     cd shells/neon-electron && npm test
 
-# Rust only: fmt, clippy, build every shell, then unit tests and the conformance suite.
-test-rust:
+# Rust only: fmt, clippy (this OS and the others), build every shell, then unit tests and the conformance suite.
+test-rust: clippy-other-os
     @printf '\033[1;36m==>\033[0m %s\n' "Rust: fmt, clippy, build, cargo test --workspace (incl. conformance)"
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
     cargo build --workspace --bins
     cargo test --workspace
+
+# Clippy for Windows and macOS from this machine (targets added by `just setup`).
+clippy-other-os:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # From Linux only: the macOS and Windows CI jobs check their own OS natively, and their hosts
+    # lack the C tools some build scripts want for the other target (windres, a Darwin clang).
+    if [ "$(uname -s)" != Linux ]; then echo "    clippy for other OSes: runs on Linux hosts"; exit 0; fi
+    for target in {{other_targets}}; do
+        exclude=""
+        case "$target" in *-apple-darwin) exclude="{{macos_excluded}}" ;; esac
+        printf '\033[1;36m==>\033[0m %s\n' "Rust: clippy for $target ${exclude:+($exclude)}"
+        cargo clippy --workspace $exclude --all-targets --target "$target" -- -D warnings
+    done
+
+# Windows lane under Wine (Linux only): cross-compiles for x86_64-pc-windows-gnu and runs the
+# process-tree and supervisor tests, an orphan check (SIGKILL from Linux) and the headless shell
+# under Wine 8, with Windows process listings as evidence (scripts/wine-lane.sh).
+test-wine:
+    @scripts/wine-lane.sh
 
 # The conformance suite alone (shell x clause matrix).
 conformance:
@@ -52,3 +81,18 @@ conformance:
 bench *args: setup
     cargo build -p bench
     "${CARGO_TARGET_DIR:-target}/debug/bench" {{args}}
+
+# Build an installable app with the bundled Python runtime: `just package` (the Tauri .deb here;
+# AppImage, DMG, NSIS and Electron on GitHub runners), then SHA256SUMS. `--debug` bundles the
+# debug build. Writes target/package/ (docs/release.md).
+package *args: setup
+    @scripts/package.sh {{args}}
+
+# Install the Tauri .deb into this system, run it with no Python and the dev env hidden, refuse a
+# modified runtime, remove it and check the user's data survived (needs root or sudo; else skips).
+test-package: setup
+    @scripts/test-package.sh
+
+# Stage the backend as a self-contained PyInstaller runtime in target/package/runtime/ (manifest, checks, smoke tests).
+package-runtime: setup
+    cd backend && {{py}} ../packaging/runtime/stage.py

@@ -27,23 +27,59 @@ system_packages() {
 }
 
 # --- Backend Python env (backend/.venv from backend/requirements.lock) -------------
+# Sets the array `py` to the first Python >= 3.11 of: $PYTHON, python3, python, `py -3`
+# (Windows may have no python3, or only the Store's stub; `py -3` is its launcher).
+find_python() {
+  local cands=() tried="" first="" cand found
+  [ -z "${PYTHON:-}" ] || cands+=("$PYTHON")
+  cands+=(python3 python "py -3")
+  for cand in "${cands[@]}"; do
+    if [ "$cand" = "py -3" ]; then py=(py -3); else py=("$cand"); fi
+    if ! command -v "${py[0]}" >/dev/null 2>&1; then
+      found="not found"
+    elif "${py[@]}" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
+      [ -z "${PYTHON:-}" ] || [ "$cand" = "$PYTHON" ] || skip "python: PYTHON=$PYTHON ignored (${first#*: }), using $cand"
+      return 0
+    else
+      found="$("${py[@]}" --version 2>&1 | head -n 1 || true)"
+    fi
+    tried="$tried; $cand: ${found:-does not run}"
+    [ -n "${first:-}" ] || first="$cand: ${found:-does not run}"
+  done
+  py=()
+  echo "error: Python >= 3.11 is required; tried ${tried#; }" >&2
+  echo "       (install Python 3.11+, or set PYTHON to one)" >&2
+  return 1
+}
+
 python_env() {
-  local venv="$root/backend/.venv" lock="$root/backend/requirements.lock" py="${PYTHON:-python3}"
+  local venv="$root/backend/.venv" lock="$root/backend/requirements.lock" py=()
   local bin="$venv/bin"; [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
-  "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
-    || { echo "error: Python >= 3.11 is required (found: $("$py" --version 2>&1))" >&2; exit 1; }
-  local want; want="$("$py" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$lock")"
+  find_python || exit 1
+  local want; want="$("${py[@]}" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$lock")"
   if [ -f "$venv/.lock-sha256" ] && [ "$(cat "$venv/.lock-sha256")" = "$want" ]; then
     skip "backend env: up to date ($venv)"; return
   fi
   step "Creating the backend's Python env from requirements.lock"
-  [ -d "$venv" ] || "$py" -m venv "$venv"
+  [ -d "$venv" ] || "${py[@]}" -m venv "$venv"
   [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
   "$bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$lock"
   step "Precompiling the backend (faster cold starts)"
   "$bin/python" -m compileall -q "$root/backend" -x '/\.venv/' >/dev/null || true
   "$bin/python" -m compileall -q "$venv/lib" >/dev/null 2>&1 || true
   echo "$want" > "$venv/.lock-sha256"
+}
+
+# --- Rust targets for clippy on the other OSes (`just clippy-other-os`, Linux hosts) -------
+rust_targets() {
+  [ "$(uname -s)" = Linux ] || { skip "rust targets: clippy for other OSes runs on Linux hosts"; return; }
+  command -v rustup >/dev/null || { skip "rust targets: no rustup; add x86_64-pc-windows-gnu and aarch64-apple-darwin yourself"; return; }
+  local want=(x86_64-pc-windows-gnu aarch64-apple-darwin) have missing=()
+  have="$(rustup target list --installed)"
+  for t in "${want[@]}"; do grep -qx "$t" <<<"$have" || missing+=("$t"); done
+  if [ ${#missing[@]} -eq 0 ]; then skip "rust targets: present"; return; fi
+  step "Adding Rust targets (standard library only, about 30 s): ${missing[*]}"
+  rustup target add "${missing[@]}" >/dev/null
 }
 
 # --- npm packages (shells with a package.json) --------------------------------------
@@ -66,6 +102,7 @@ case "${1:-all}" in
   system) system_packages ;;
   python) python_env ;;
   npm) npm_packages ;;
-  all) system_packages; python_env; npm_packages ;;
-  *) echo "usage: $0 [all|system|python|npm]" >&2; exit 2 ;;
+  rust) rust_targets ;;
+  all) system_packages; python_env; rust_targets; npm_packages ;;
+  *) echo "usage: $0 [all|system|python|rust|npm]" >&2; exit 2 ;;
 esac

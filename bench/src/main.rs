@@ -366,14 +366,27 @@ impl Drop for Tree {
     }
 }
 
+/// `manage.py <args>` (the spec's manage prefix) with the reference environment.
 fn backend_command(spec: &LaunchSpec, args: &[&str], env: &RefEnv) -> Command {
-    let mut cmd = Command::new(&spec.interpreter);
-    cmd.args(args)
-        .current_dir(&spec.project_dir)
-        .env("DJANGO_SETTINGS_MODULE", &spec.settings_module)
-        .env("DESKTOP_DJANGO_MODE", spec.mode.as_str())
-        .env("PYTHONUNBUFFERED", "1")
-        .env(TOKEN_ENV, &env.token)
+    with_ref_env(spec.manage_command(args), env)
+}
+
+/// The dev interpreter itself (`python <args>`, e.g. `-m waitress`), in the project dir with the
+/// spec's settings and the reference environment.
+fn python_command(spec: &LaunchSpec, args: &[&str], env: &RefEnv) -> Command {
+    let manage = spec.manage_command::<&str>(&[]);
+    let mut cmd = Command::new(spec.program());
+    cmd.args(args).current_dir(&spec.project_dir);
+    for (k, v) in manage.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    with_ref_env(cmd, env)
+}
+
+fn with_ref_env(mut cmd: Command, env: &RefEnv) -> Command {
+    cmd.env(TOKEN_ENV, &env.token)
         .env("DESKTOP_DJANGO_APP_DATA_DIR", &env.app_data)
         .env(MARKER_VAR, &env.marker)
         .env_remove("DESKTOP_DJANGO_EVENTS")
@@ -448,11 +461,7 @@ fn settle_and_measure(env: &RefEnv, settle: Duration) -> TreeMem {
 /// Quit: close its lifeline (stdin), as the shells do.
 fn run_floor(spec: &LaunchSpec, settle: Duration) -> Result<Sample, String> {
     let env = ref_env(FLOOR)?;
-    let mut cmd = backend_command(
-        spec,
-        &[&spec.manage_py.to_string_lossy(), "desktop_serve"],
-        &env,
-    );
+    let mut cmd = backend_command(spec, &["desktop_serve"], &env);
     cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
     let spawned = Instant::now();
     let child = cmd.spawn().map_err(|e| format!("cannot spawn: {e}"))?;
@@ -517,15 +526,11 @@ fn measure_then_quit(
 fn run_migrate_then_poll(spec: &LaunchSpec, settle: Duration) -> Result<Sample, String> {
     let env = ref_env(MIGRATE_POLL)?;
     let spawned = Instant::now();
-    let migrate = backend_command(
-        spec,
-        &[&spec.manage_py.to_string_lossy(), "migrate", "--noinput"],
-        &env,
-    )
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .status()
-    .map_err(|e| format!("cannot run migrate: {e}"))?;
+    let migrate = backend_command(spec, &["migrate", "--noinput"], &env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run migrate: {e}"))?;
     if !migrate.success() {
         return Err(format!("migrate failed ({migrate})"));
     }
@@ -535,7 +540,7 @@ fn run_migrate_then_poll(spec: &LaunchSpec, settle: Duration) -> Result<Sample, 
         .map_err(|e| e.to_string())?
         .port();
     let listen = format!("--listen=127.0.0.1:{port}");
-    let mut cmd = backend_command(
+    let mut cmd = python_command(
         spec,
         &["-m", "waitress", &listen, "flying_stable.wsgi:application"],
         &env,
@@ -881,7 +886,7 @@ fn main() {
             shells.push(None);
         }
     }
-    let machine = machine(&backend.interpreter);
+    let machine = machine(backend.program());
     let settle = Duration::from_millis(args.settle_ms);
 
     for round in 0..=args.runs {

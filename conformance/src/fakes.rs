@@ -129,7 +129,7 @@ impl FakePython {
 
     #[cfg(not(unix))]
     pub fn new(_spec: &FakeSpec) -> FakePython {
-        panic!("fault injection uses a POSIX sh stand-in interpreter; not available on this OS yet")
+        panic!("fault injection uses a POSIX sh stand-in interpreter; its checks are listed in conformance::platform::LIMITS for this OS")
     }
 
     /// The scratch dir (invocation log, grandchild pid, impostor's request log).
@@ -169,6 +169,7 @@ impl FakePython {
     }
 }
 
+#[cfg(unix)]
 fn action_sh(action: &Action, dir: &Path) -> String {
     match action {
         Action::Real => String::new(),
@@ -222,7 +223,7 @@ print("DESKTOP_DJANGO_READY " + json.dumps(hs), flush=True)
 srv.serve_forever()
 "#;
 
-/// A stand-in `xdg-open` (and `gio`, `gnome-open`, `kde-open`) in a fresh `bin` dir: it records
+/// A stand-in `xdg-open` (and `gio`, `gnome-open`, `kde-open`, macOS's `open`) in a fresh `bin` dir: it records
 /// each call's arguments and exits 0. Put [`FakeOpener::bin`] first on the shell's `PATH`.
 pub struct FakeOpener {
     dir: tempfile::TempDir,
@@ -249,7 +250,14 @@ impl FakeOpener {
             "#!/bin/sh\n# A stand-in system opener written by the conformance suite.\nprintf '%s\\n' \"$*\" >> {}\nexit 0\n",
             sh_quote(&log.to_string_lossy())
         );
-        for name in ["xdg-open", "gio", "gnome-open", "kde-open", "wslview"] {
+        for name in [
+            "xdg-open",
+            "gio",
+            "gnome-open",
+            "kde-open",
+            "wslview",
+            "open",
+        ] {
             let p = bin.join(name);
             std::fs::write(&p, &script).expect("write the fake opener");
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
@@ -260,7 +268,7 @@ impl FakeOpener {
 
     #[cfg(not(unix))]
     pub fn new() -> FakeOpener {
-        panic!("the stand-in system opener is a POSIX sh script; not available on this OS yet")
+        panic!("the stand-in system opener is a POSIX sh script; its checks are listed in conformance::platform::LIMITS for this OS")
     }
 
     pub fn bin(&self) -> PathBuf {

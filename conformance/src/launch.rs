@@ -244,7 +244,9 @@ impl Launch {
             .unwrap_or_else(|| tmp.path().join("app-data"));
         let events_path = tmp.path().join("events.jsonl");
         let marker = fresh_marker();
-        let mut cmd = Command::new(&program);
+        // PATH order, as the descriptor means it: Windows' own lookup tries System32 first,
+        // where `bash` is WSL's stub, not Git's.
+        let mut cmd = Command::new(crate::descriptor::resolve_program(&program));
         cmd.args(&args)
             .current_dir(&shell.spec.dir)
             .env(MARKER_VAR, &marker)
@@ -295,6 +297,13 @@ impl Launch {
                     Ok(())
                 });
             }
+        }
+        #[cfg(windows)]
+        {
+            use std::os::windows::process::CommandExt;
+            // Its own console process group, so that CTRL_BREAK reaches the shell and not this
+            // harness (GenerateConsoleCtrlEvent addresses a group).
+            cmd.creation_flags(windows_sys::Win32::System::Threading::CREATE_NEW_PROCESS_GROUP);
         }
         let spawn = |cmd: &mut Command| {
             cmd.spawn().unwrap_or_else(|e| {
@@ -598,18 +607,27 @@ impl Launch {
         }
     }
 
-    /// Asks the shell to quit gracefully (SIGTERM on POSIX) and waits for it to exit.
+    /// Asks the shell to quit gracefully and waits for it to exit: SIGTERM on POSIX; on Windows
+    /// WM_CLOSE to the shell's top-level windows and CTRL_BREAK to its console process group
+    /// (a window shell has no console, a console shell no window).
     pub fn quit(&mut self, timeout: Duration) -> ExitStatus {
         #[cfg(unix)]
+        procs::signal(self.pid(), libc::SIGTERM);
+        #[cfg(windows)]
         {
-            procs::signal(self.pid(), libc::SIGTERM);
+            procs::close_windows(self.pid());
+            procs::ctrl_break(self.pid());
         }
-        #[cfg(not(unix))]
-        {
-            panic!("graceful quit from outside is not implemented on this OS yet");
-        }
-        #[allow(unreachable_code)]
         self.wait_exit(timeout)
+    }
+
+    /// The interrupt a user sends from a terminal, and waits for nothing: SIGINT on POSIX,
+    /// CTRL_BREAK on Windows (CTRL_C cannot be sent to another process group).
+    pub fn interrupt(&self) {
+        #[cfg(unix)]
+        procs::signal(self.pid(), libc::SIGINT);
+        #[cfg(windows)]
+        procs::ctrl_break(self.pid());
     }
 
     /// Kills the shell abruptly (SIGKILL / TerminateProcess) and reaps it.

@@ -18,6 +18,7 @@ pub mod http;
 pub mod launch;
 pub mod listener;
 pub mod matrix;
+pub mod platform;
 pub mod prebuild;
 pub mod procs;
 pub mod raw;
@@ -120,7 +121,8 @@ pub enum Outcome {
     Fail(String),
     NotClaimed,
     ExpectedFailure(String),
-    /// The shell cannot run on this machine (descriptor `available_if`).
+    /// The shell cannot run on this machine (descriptor `available_if`), or the check cannot
+    /// run on this OS ([`platform::LIMITS`]).
     Unavailable(String),
 }
 
@@ -219,13 +221,15 @@ pub fn check_scenario(clause: &str, scenario: &str, level: Level, f: impl Fn(&Sh
         format!("{clause}@{scenario}")
     };
     let f = &f;
+    let os_limit = platform::limit(clause, scenario);
     let results: Vec<(String, Outcome, f64)> = std::thread::scope(|scope| {
         let handles: Vec<_> = shells()
             .iter()
             .map(|shell| {
                 let spec = &shell.spec;
-                let claimed =
-                    absent_reason(shell).is_none() && (level == Level::Must || spec.claims(clause));
+                let claimed = os_limit.is_none()
+                    && absent_reason(shell).is_none()
+                    && (level == Level::Must || spec.claims(clause));
                 let handle = claimed.then(|| {
                     std::thread::Builder::new()
                         .name(format!("{label} {}", spec.name))
@@ -247,7 +251,7 @@ pub fn check_scenario(clause: &str, scenario: &str, level: Level, f: impl Fn(&Sh
             .map(|(shell, handle)| {
                 let spec = &shell.spec;
                 let Some(handle) = handle else {
-                    if let Some(why) = absent_reason(shell) {
+                    if let Some(why) = os_limit.clone().or_else(|| absent_reason(shell)) {
                         return (spec.name.clone(), Outcome::Unavailable(why), 0.0);
                     }
                     return (spec.name.clone(), Outcome::NotClaimed, 0.0);

@@ -129,6 +129,14 @@ pub struct Cell {
     pub stale: bool,
 }
 
+impl Cell {
+    /// Whether a scenario of this cell could not run on the OS that ran it
+    /// ([`crate::platform::LIMITS`]); the Markdown gives the reason as a note.
+    pub fn is_os_limit(&self) -> bool {
+        self.details.iter().any(|d| d.contains("unavailable on "))
+    }
+}
+
 /// One row: a clause (or suite) and its cell per shell.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
@@ -255,7 +263,7 @@ impl Matrix {
                 self.rows
                     .iter()
                     .filter_map(|r| r.cells.get(s))
-                    .find(|c| c.outcome == "unavailable")
+                    .find(|c| c.outcome == "unavailable" && !c.is_os_limit())
                     .map(|c| (s.clone(), one_line(&c.details.join(" / "))))
             })
             .collect()
@@ -294,7 +302,9 @@ impl Matrix {
                     "fail" => "**FAIL**".to_string(),
                     other => other.to_string(),
                 };
-                if matches!(cell.outcome.as_str(), "fail" | "expected failure") {
+                if matches!(cell.outcome.as_str(), "fail" | "expected failure")
+                    || cell.is_os_limit()
+                {
                     notes.push(format!(
                         "{} on {s}: {}",
                         row.id,
@@ -502,6 +512,31 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn an_os_limited_scenario_gets_a_note_and_does_not_mark_the_shell_absent() {
+        let why = "unavailable on windows: no sh";
+        let records = [
+            rec("C-PROC-5", "main", "new", &[("wry", "pass", None)]),
+            rec(
+                "C-PROC-5",
+                "grandchild",
+                "new",
+                &[("wry", "unavailable", Some(why))],
+            ),
+        ];
+        let m = Matrix::from_records(&["wry".to_string()], &records);
+        let cell = &m.rows.iter().find(|r| r.id == "C-PROC-5").unwrap().cells["wry"];
+        assert_eq!(cell.outcome, "pass");
+        assert!(cell.is_os_limit());
+        assert!(m.unavailable().is_empty(), "{:?}", m.unavailable());
+        let md = m.markdown();
+        assert!(md.contains("| pass [1] |"), "{md}");
+        assert!(
+            md.contains("1. C-PROC-5 on wry: [grandchild] unavailable on windows: no sh"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The process table, read from outside: which processes carry a launch's marker, their
-//! environment and command line (sysinfo), and on Linux their listening TCP sockets
-//! (`/proc/<pid>/fd` socket inodes joined with `/proc/<pid>/net/tcp{,6}`).
+//! environment, command line and working directory (sysinfo, on every OS), their listening TCP
+//! sockets (`listeners`: /proc on Linux, libproc on macOS, the IP Helper API on Windows), and on
+//! Linux only, where it adds the pipe ends of the lifeline, their open file descriptors (/proc).
 
 use std::ffi::OsStr;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System, UpdateKind};
@@ -138,6 +139,51 @@ pub fn signal(pid: u32, sig: i32) -> bool {
     unsafe { libc::kill(pid, sig) == 0 }
 }
 
+/// Sends CTRL_BREAK to the console process group led by `pid` (a process started with
+/// `CREATE_NEW_PROCESS_GROUP`). Returns false if Windows refused.
+#[cfg(windows)]
+pub fn ctrl_break(pid: u32) -> bool {
+    use windows_sys::Win32::System::Console::{GenerateConsoleCtrlEvent, CTRL_BREAK_EVENT};
+    // SAFETY: a plain Win32 call without pointers.
+    unsafe { GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, pid) != 0 }
+}
+
+/// Posts WM_CLOSE to every top-level window of process `pid`, as the window manager does when
+/// the user closes it. Returns how many windows were asked.
+#[cfg(windows)]
+pub fn close_windows(pid: u32) -> usize {
+    use windows_sys::Win32::Foundation::{HWND, LPARAM};
+    use windows_sys::Win32::UI::WindowsAndMessaging::{
+        EnumWindows, GetWindowThreadProcessId, PostMessageW, WM_CLOSE,
+    };
+    struct Search {
+        pid: u32,
+        found: Vec<HWND>,
+    }
+    unsafe extern "system" fn each(hwnd: HWND, data: LPARAM) -> i32 {
+        // SAFETY: `data` is the `&mut Search` passed to EnumWindows below, alive for the call.
+        let search = unsafe { &mut *(data as *mut Search) };
+        let mut owner = 0u32;
+        // SAFETY: hwnd comes from EnumWindows; `owner` is a valid out pointer.
+        unsafe { GetWindowThreadProcessId(hwnd, &mut owner) };
+        if owner == search.pid {
+            search.found.push(hwnd);
+        }
+        1
+    }
+    let mut search = Search {
+        pid,
+        found: Vec::new(),
+    };
+    // SAFETY: the callback only touches `search`, which outlives the call.
+    unsafe { EnumWindows(Some(each), &mut search as *mut Search as LPARAM) };
+    for &hwnd in &search.found {
+        // SAFETY: posting a message to a window handle is safe even if it closed meanwhile.
+        unsafe { PostMessageW(hwnd, WM_CLOSE, 0, 0) };
+    }
+    search.found.len()
+}
+
 /// Force-kills `pid` (SIGKILL on POSIX, TerminateProcess elsewhere via sysinfo).
 pub fn kill(pid: u32) -> bool {
     #[cfg(unix)]
@@ -170,116 +216,19 @@ pub fn kill_marked(marker: &str, within: Duration) {
     }
 }
 
-/// One row of `/proc/net/tcp` or `/proc/net/tcp6`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TcpEntry {
-    pub local: SocketAddr,
-    /// The kernel's TCP state; `0x0A` is LISTEN.
-    pub state: u8,
-    pub inode: u64,
-}
-
-/// The kernel's TCP_LISTEN state number.
-pub const TCP_LISTEN: u8 = 0x0A;
-
-impl TcpEntry {
-    pub fn is_listening(&self) -> bool {
-        self.state == TCP_LISTEN
-    }
-}
-
-/// Parses `/proc/net/tcp` or `/proc/net/tcp6`. Addresses are hex in the kernel's byte order:
-/// each 32-bit word of the address is printed as a native-endian integer (little-endian on
-/// x86/arm), the port as big-endian hex.
-pub fn parse_proc_net_tcp(text: &str) -> Result<Vec<TcpEntry>, String> {
-    let mut out = Vec::new();
-    for line in text.lines().skip(1) {
-        let cols: Vec<&str> = line.split_whitespace().collect();
-        if cols.is_empty() {
-            continue;
-        }
-        if cols.len() < 10 {
-            return Err(format!("short /proc/net/tcp line: {line}"));
-        }
-        let local = parse_hex_addr(cols[1])?;
-        let state =
-            u8::from_str_radix(cols[3], 16).map_err(|e| format!("state {}: {e}", cols[3]))?;
-        let inode = cols[9]
-            .parse::<u64>()
-            .map_err(|e| format!("inode {}: {e}", cols[9]))?;
-        out.push(TcpEntry {
-            local,
-            state,
-            inode,
-        });
-    }
-    Ok(out)
-}
-
-fn parse_hex_addr(s: &str) -> Result<SocketAddr, String> {
-    let (ip, port) = s
-        .split_once(':')
-        .ok_or_else(|| format!("bad address {s}"))?;
-    let port = u16::from_str_radix(port, 16).map_err(|e| format!("port {port}: {e}"))?;
-    let words = |hex: &str| -> Result<Vec<[u8; 4]>, String> {
-        (0..hex.len() / 8)
-            .map(|i| {
-                u32::from_str_radix(&hex[i * 8..i * 8 + 8], 16)
-                    .map(u32::to_ne_bytes)
-                    .map_err(|e| format!("address {hex}: {e}"))
-            })
-            .collect()
-    };
-    let ip: IpAddr = match ip.len() {
-        8 => IpAddr::V4(Ipv4Addr::from(words(ip)?[0])),
-        32 => {
-            let mut b = [0u8; 16];
-            for (i, w) in words(ip)?.iter().enumerate() {
-                b[i * 4..i * 4 + 4].copy_from_slice(w);
-            }
-            IpAddr::V6(Ipv6Addr::from(b))
-        }
-        _ => return Err(format!("bad address {s}")),
-    };
-    Ok(SocketAddr::new(ip, port))
-}
-
-/// Parses a `/proc/<pid>/fd/<n>` link target such as `socket:[12345]`.
-pub fn socket_inode(link: &str) -> Option<u64> {
-    link.strip_prefix("socket:[")?
-        .strip_suffix(']')?
-        .parse()
-        .ok()
-}
-
-/// The TCP sockets in LISTEN state that process `pid` holds open (Linux only).
-#[cfg(target_os = "linux")]
+/// The TCP sockets in LISTEN state that process `pid` holds open, sorted, without duplicates.
+///
+/// Errors: the OS refused the socket table (a message for the test failure).
 pub fn listening_sockets(pid: u32) -> Result<Vec<SocketAddr>, String> {
-    let mut inodes = std::collections::HashSet::new();
-    let fd_dir = format!("/proc/{pid}/fd");
-    let rd = std::fs::read_dir(&fd_dir).map_err(|e| format!("{fd_dir}: {e}"))?;
-    for entry in rd.flatten() {
-        if let Ok(target) = std::fs::read_link(entry.path()) {
-            if let Some(inode) = socket_inode(&target.to_string_lossy()) {
-                inodes.insert(inode);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for table in ["tcp", "tcp6"] {
-        let path = format!("/proc/{pid}/net/{table}");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(format!("{path}: {e}")),
-        };
-        out.extend(
-            parse_proc_net_tcp(&text)?
-                .into_iter()
-                .filter(|e| e.is_listening() && inodes.contains(&e.inode))
-                .map(|e| e.local),
-        );
-    }
+    let all = listeners::get_all().map_err(|e| format!("listening sockets: {e}"))?;
+    let mut out: Vec<SocketAddr> = all
+        .into_iter()
+        .filter(|l| l.process.pid == pid)
+        .filter(|l| {
+            l.protocol == listeners::Protocol::TCP && l.state == listeners::SocketState::Listen
+        })
+        .map(|l| l.socket)
+        .collect();
     out.sort();
     out.dedup();
     Ok(out)
@@ -329,10 +278,16 @@ pub fn open_fds(pid: u32) -> Result<Vec<OpenFd>, String> {
     Ok(out)
 }
 
-/// The current working directory of `pid` (Linux only).
-#[cfg(target_os = "linux")]
+/// The current working directory of `pid`, if the OS lets this process read it.
 pub fn cwd(pid: u32) -> Option<std::path::PathBuf> {
-    std::fs::read_link(format!("/proc/{pid}/cwd")).ok()
+    let mut sys = System::new().ok()?;
+    let p = Pid::from_u32(pid);
+    sys.refresh_processes_specifics(
+        ProcessesToUpdate::Some(&[p]),
+        true,
+        ProcessRefreshKind::nothing().with_cwd(UpdateKind::Always),
+    );
+    sys.process(p)?.cwd().map(std::path::Path::to_path_buf)
 }
 
 /// Whether `pid` is a live process (not a zombie).
@@ -349,52 +304,6 @@ pub fn alive(pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(target_endian = "little")]
-    #[test]
-    fn parses_proc_net_tcp() {
-        let text = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-   0: 0100007F:AB29 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 123456 1 0000000000000000 100 0 0 10 0
-   1: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 222 1 0000000000000000 100 0 0 10 0
-   2: 0100007F:AB29 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 0 1 0000000000000000 20 4 30 10 -1
-";
-        let e = parse_proc_net_tcp(text).unwrap();
-        assert_eq!(e.len(), 3);
-        assert_eq!(e[0].local, "127.0.0.1:43817".parse().unwrap());
-        assert!(e[0].is_listening());
-        assert_eq!(e[0].inode, 123456);
-        assert_eq!(e[1].local, "0.0.0.0:22".parse().unwrap());
-        assert_eq!(e[2].state, 0x01);
-        assert!(!e[2].is_listening());
-    }
-
-    #[cfg(target_endian = "little")]
-    #[test]
-    fn parses_proc_net_tcp6() {
-        let text = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-   0: 00000000000000000000000000000000:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 999 1 0000000000000000 100 0 0 10 0
-   1: 00000000000000000000000001000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1000 1 0000000000000000 100 0 0 10 0
-   2: 0000000000000000FFFF00000100007F:0051 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0000000000000000 100 0 0 10 0
-";
-        let e = parse_proc_net_tcp(text).unwrap();
-        assert_eq!(e[0].local, "[::]:8080".parse().unwrap());
-        assert_eq!(e[1].local, "[::1]:80".parse().unwrap());
-        assert_eq!(e[2].local, "[::ffff:127.0.0.1]:81".parse().unwrap());
-        assert_eq!(e[2].inode, 1001);
-    }
-
-    #[test]
-    fn rejects_garbage() {
-        assert!(parse_proc_net_tcp("header\n 0: zz:1 0 0A\n").is_err());
-        assert!(parse_proc_net_tcp("header\n").unwrap().is_empty());
-    }
-
-    #[test]
-    fn socket_inode_links() {
-        assert_eq!(socket_inode("socket:[4242]"), Some(4242));
-        assert_eq!(socket_inode("pipe:[4242]"), None);
-        assert_eq!(socket_inode("/dev/null"), None);
-    }
 
     #[cfg(target_os = "linux")]
     #[test]
@@ -420,13 +329,34 @@ mod tests {
         assert!(!alive(child.id()));
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
-    fn finds_this_process_listener() {
+    fn finds_this_process_listener_and_not_a_closed_one() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = l.local_addr().unwrap();
         let mine = listening_sockets(std::process::id()).unwrap();
         assert!(mine.contains(&addr), "{mine:?} lacks {addr}");
+        drop(l);
+        let mine = listening_sockets(std::process::id()).unwrap();
+        assert!(!mine.contains(&addr), "{mine:?} still has {addr}");
+    }
+
+    #[test]
+    fn reads_a_childs_working_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(if cfg!(windows) { "cmd" } else { "sleep" })
+            .args(if cfg!(windows) {
+                vec!["/c", "pause"]
+            } else {
+                vec!["30"]
+            })
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let seen = cwd(child.id()).and_then(|c| std::fs::canonicalize(c).ok());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(seen, std::fs::canonicalize(dir.path()).ok());
     }
 
     #[test]

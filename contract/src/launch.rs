@@ -1,21 +1,25 @@
-//! How to start the backend: the interpreter, `manage.py` and settings
-//! module, in dev or packaged mode (C-DATA-1, C-PROC-1).
+//! How to start the backend: each role's argv and settings module, in dev or
+//! packaged mode (C-DATA-1, C-PROC-1, C-PKG-1).
 //!
-//! * Dev: the backend's own env, `<project>/.venv/bin/python`
-//!   (`.venv\Scripts\python.exe` on Windows), or `DESKTOP_DJANGO_PYTHON`;
-//!   settings from `desktop.toml`'s `settings.dev`.
-//! * Packaged: a bundled runtime described by a JSON manifest,
-//!   [`MANIFEST_NAME`], found beside the executable, in `../Resources`
-//!   (macOS bundle), in `../lib/<exe name>` (Linux packages), or at
-//!   `DESKTOP_DJANGO_RUNTIME_MANIFEST`. Its paths are relative to the manifest:
-//!   `{"interpreter": "python/bin/python3", "project_dir": "app"}`.
+//! A role's argv is the *manage prefix*, the argv that stands for
+//! `manage.py`, followed by the role's management command:
+//!
+//! * Dev: `[<project>/.venv/bin/python, <project>/manage.py]`
+//!   (`.venv\Scripts\python.exe` on Windows; `DESKTOP_DJANGO_PYTHON`
+//!   overrides the interpreter); settings from `desktop.toml`'s `settings.dev`.
+//! * Packaged: `[<runtime>/desktop-backend/desktop-backend]`, a frozen
+//!   executable whose argv mirrors `manage.py`, named by the runtime manifest
+//!   [`MANIFEST_NAME`] ([`crate::manifest`]), found beside the executable, in
+//!   `../Resources` (macOS bundle), in `../lib/<exe name>` (Linux packages),
+//!   in `resources/` (Electron), or at `DESKTOP_DJANGO_RUNTIME_MANIFEST`.
+//!   Before spawning, the supervisor checks the executable's SHA-256 against
+//!   the manifest ([`LaunchSpec::verify`]).
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
-
+use crate::manifest::{FileDigest, ManifestError, RuntimeManifest};
 use crate::project::{Project, ProjectError};
 
 /// The runtime manifest's file name.
@@ -73,14 +77,17 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaunchSpec {
     pub mode: Mode,
-    /// The Python interpreter (absolute when resolved from a manifest or `.venv`).
-    pub interpreter: PathBuf,
-    /// `<project_dir>/manage.py`.
-    pub manage_py: PathBuf,
+    /// The argv that stands for `manage.py` (never empty): dev
+    /// `[python, <project>/manage.py]`, packaged `[<runtime>/desktop-backend]`.
+    /// A role runs `manage + [role.command()]`.
+    pub manage: Vec<OsString>,
     /// The children's working directory.
     pub project_dir: PathBuf,
     /// `DJANGO_SETTINGS_MODULE` for the children.
     pub settings_module: String,
+    /// Packaged mode: the SHA-256 and size the runtime manifest gives for
+    /// the program `manage[0]` (C-PKG-1).
+    pub expected: Option<FileDigest>,
 }
 
 /// Why no launch spec could be resolved.
@@ -90,29 +97,62 @@ pub enum LaunchError {
     Project(#[from] ProjectError),
     #[error("Python interpreter not found at {0} (create the backend env, or set {PYTHON_ENV})")]
     NoInterpreter(PathBuf),
-    #[error("cannot read runtime manifest {path}: {message}")]
-    Manifest { path: PathBuf, message: String },
-}
-
-#[derive(Deserialize)]
-struct Manifest {
-    interpreter: PathBuf,
-    project_dir: PathBuf,
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(
+        "the backend program {path} was modified after it was built (C-PKG-1): {detail}; reinstall the app"
+    )]
+    Modified { path: PathBuf, detail: String },
 }
 
 impl LaunchSpec {
-    /// A command for `role`: `<interpreter> manage.py <command>` in the
-    /// project dir, with `DJANGO_SETTINGS_MODULE`, `DESKTOP_DJANGO_MODE` and
-    /// `PYTHONUNBUFFERED=1`. The supervisor adds the token, app-data dir and stdio.
-    pub fn command(&self, role: Role) -> Command {
-        let mut cmd = Command::new(&self.interpreter);
-        cmd.arg(&self.manage_py)
-            .arg(role.command())
+    /// The program every role runs: `manage[0]`.
+    pub fn program(&self) -> &Path {
+        Path::new(&self.manage[0])
+    }
+
+    /// `role`'s argv: the manage prefix, then its management command.
+    pub fn argv(&self, role: Role) -> Vec<OsString> {
+        let mut argv = self.manage.clone();
+        argv.push(role.command().into());
+        argv
+    }
+
+    /// A management command (`args` after the manage prefix, e.g.
+    /// `["migrate", "--check"]`) in the project dir, with
+    /// `DJANGO_SETTINGS_MODULE`, `DESKTOP_DJANGO_MODE` and
+    /// `PYTHONUNBUFFERED=1`.
+    pub fn manage_command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
+        let mut cmd = Command::new(&self.manage[0]);
+        cmd.args(&self.manage[1..])
+            .args(args)
             .current_dir(&self.project_dir)
             .env("DJANGO_SETTINGS_MODULE", &self.settings_module)
             .env("DESKTOP_DJANGO_MODE", self.mode.as_str())
             .env("PYTHONUNBUFFERED", "1");
         cmd
+    }
+
+    /// The command for `role` (see [`LaunchSpec::manage_command`]). The
+    /// supervisor adds the token, app-data dir and stdio.
+    pub fn command(&self, role: Role) -> Command {
+        self.manage_command(&[role.command()])
+    }
+
+    /// Packaged mode: checks the program's size and SHA-256 against the
+    /// runtime manifest (C-PKG-1). Dev mode: nothing to check.
+    ///
+    /// Errors: [`LaunchError::Modified`] on a mismatch or an unreadable file.
+    pub fn verify(&self) -> Result<(), LaunchError> {
+        let Some(expected) = &self.expected else {
+            return Ok(());
+        };
+        expected
+            .check(self.program())
+            .map_err(|detail| LaunchError::Modified {
+                path: self.program().to_path_buf(),
+                detail,
+            })
     }
 
     /// The dev-mode spec: the project's `.venv` interpreter unless
@@ -135,67 +175,86 @@ impl LaunchSpec {
         };
         Ok(LaunchSpec {
             mode: Mode::Dev,
-            interpreter,
-            manage_py: project.dir.join("manage.py"),
+            manage: vec![interpreter.into(), project.dir.join("manage.py").into()],
             project_dir: project.dir.clone(),
             settings_module: project.settings_dev.clone(),
+            expected: None,
         })
     }
 
     /// The packaged-mode spec from a runtime manifest; also loads the
-    /// bundled project's `desktop.toml`.
+    /// bundled project's `desktop.toml` (the manifest's `project_dir`).
+    ///
+    /// Errors: an unreadable or invalid manifest, a missing program
+    /// ([`LaunchError::NoInterpreter`]), or no `desktop.toml`.
     pub fn packaged(manifest_path: &Path) -> Result<(Project, Self), LaunchError> {
-        let err = |message: String| LaunchError::Manifest {
-            path: manifest_path.to_path_buf(),
-            message,
-        };
-        let text = std::fs::read_to_string(manifest_path).map_err(|e| err(e.to_string()))?;
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let manifest = RuntimeManifest::read(manifest_path)?;
         let base = manifest_path.parent().unwrap_or(Path::new("."));
         let base = std::path::absolute(base).unwrap_or_else(|_| base.to_path_buf());
-        let interpreter = base.join(&manifest.interpreter);
-        if !interpreter.exists() {
-            return Err(LaunchError::NoInterpreter(interpreter));
+        let manage = manifest.manage_prefix(manifest_path)?;
+        let program = base.join(&manage[0]);
+        if !program.is_file() {
+            return Err(LaunchError::NoInterpreter(program));
         }
+        let expected = manifest.digest_of(&manage[0]).cloned();
+        let mut argv: Vec<OsString> = vec![program.into()];
+        argv.extend(manage[1..].iter().map(OsString::from));
         let project = Project::load(&base.join(&manifest.project_dir))?;
         let spec = LaunchSpec {
             mode: Mode::Packaged,
-            interpreter,
-            manage_py: project.dir.join("manage.py"),
+            manage: argv,
             project_dir: project.dir.clone(),
             settings_module: project.settings_packaged.clone(),
+            expected,
         };
         Ok((project, spec))
     }
 }
 
+/// Where a package keeps its runtime, relative to the shell executable's
+/// dir: the runtime is a folder `runtime/` holding [`MANIFEST_NAME`], inside
+/// the resource dir of each bundler.
+const RUNTIME_DIRS: &[&str] = &[
+    // An unpacked stage or a plain folder next to the binary; Tauri on Windows (NSIS, MSI).
+    "runtime",
+    // macOS app bundles (Tauri, Electron): Contents/MacOS/<exe> → Contents/Resources.
+    "../Resources/runtime",
+    // Electron on Windows and Linux: extraResources next to the binary.
+    "resources/runtime",
+];
+
 /// Looks for the runtime manifest: `override_path` if given (it must exist),
-/// else beside `exe`, in `<exe dir>/../Resources`, and in
-/// `<exe dir>/../lib/<exe stem>`.
-pub fn find_manifest(exe: &Path, override_path: Option<PathBuf>) -> Option<PathBuf> {
+/// else in `<resources>/runtime/` when the shell knows its bundle's resource
+/// dir (Tauri's `.deb`/`.rpm` put it in `/usr/lib/<product name>`), else in
+/// `<exe dir>/<d>/` for each of [`RUNTIME_DIRS`].
+pub fn find_manifest(
+    exe: &Path,
+    resources: Option<&Path>,
+    override_path: Option<PathBuf>,
+) -> Option<PathBuf> {
     if let Some(path) = override_path {
         return path.is_file().then_some(path);
     }
     let dir = exe.parent()?;
-    let up = dir.parent().unwrap_or(dir);
-    let stem = exe.file_stem().unwrap_or_default();
-    [
-        dir.join(MANIFEST_NAME),
-        up.join("Resources").join(MANIFEST_NAME),
-        up.join("lib").join(stem).join(MANIFEST_NAME),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
+    resources
+        .map(|r| r.join("runtime"))
+        .into_iter()
+        .chain(RUNTIME_DIRS.iter().map(|d| dir.join(d)))
+        .map(|d| d.join(MANIFEST_NAME))
+        .find(|p| p.is_file())
 }
 
 /// Resolves the project and launch spec the way every shell does:
 /// `--project <dir>` → dev mode; else a runtime manifest → packaged mode;
 /// else `desktop.toml` in `cwd` or its ancestors → dev mode.
-/// Reads `DESKTOP_DJANGO_RUNTIME_MANIFEST` and `DESKTOP_DJANGO_PYTHON`.
+/// Reads `DESKTOP_DJANGO_RUNTIME_MANIFEST` and `DESKTOP_DJANGO_PYTHON`;
+/// `resources` is the bundle's resource dir where the shell knows it
+/// (see [`find_manifest`]).
 pub fn resolve(
     explicit_project: Option<&Path>,
     cwd: &Path,
     exe: &Path,
+    resources: Option<&Path>,
 ) -> Result<(Project, LaunchSpec), LaunchError> {
     let python = env_path(PYTHON_ENV);
     if let Some(dir) = explicit_project {
@@ -203,7 +262,7 @@ pub fn resolve(
         let spec = LaunchSpec::dev(&project, python)?;
         return Ok((project, spec));
     }
-    if let Some(manifest) = find_manifest(exe, env_path(MANIFEST_ENV)) {
+    if let Some(manifest) = find_manifest(exe, resources, env_path(MANIFEST_ENV)) {
         return LaunchSpec::packaged(&manifest);
     }
     let project = Project::discover(cwd)?;
@@ -223,81 +282,85 @@ mod tests {
 
     const TOML: &str = "app_id = \"t.app\"\nproduct_name = \"T\"\n[settings]\ndev = \"s.dev\"\npackaged = \"s.packaged\"\n";
 
-    fn bundle(root: &Path, manifest_dir: &Path) -> PathBuf {
-        let app = root.join("app");
-        std::fs::create_dir_all(&app).unwrap();
-        std::fs::write(app.join("desktop.toml"), TOML).unwrap();
-        let py = root.join("python/bin");
-        std::fs::create_dir_all(&py).unwrap();
-        std::fs::write(py.join("python3"), "").unwrap();
-        std::fs::create_dir_all(manifest_dir).unwrap();
-        let rel = |p: &Path| {
-            // Paths in the manifest are relative to the manifest.
-            let up = manifest_dir
-                .strip_prefix(root)
-                .unwrap()
-                .components()
-                .map(|_| "..")
-                .collect::<Vec<_>>();
-            Path::new(&up.join("/")).join(p)
-        };
-        let manifest = manifest_dir.join(MANIFEST_NAME);
+    /// A staged runtime in `runtime_dir`: `desktop.toml`, a stand-in
+    /// `desktop-backend/desktop-backend` and the manifest naming it.
+    fn stage(runtime_dir: &Path) -> PathBuf {
+        let program = runtime_dir.join("desktop-backend/desktop-backend");
+        std::fs::create_dir_all(program.parent().unwrap()).unwrap();
+        std::fs::write(&program, b"#!frozen").unwrap();
+        std::fs::write(runtime_dir.join("desktop.toml"), TOML).unwrap();
+        let manifest = runtime_dir.join(MANIFEST_NAME);
         let json = serde_json::json!({
-            "interpreter": rel(Path::new("python/bin/python3")),
-            "project_dir": rel(Path::new("app")),
+            "schema": 1, "app_id": "t.app", "app_version": "1.0.0", "project_dir": ".",
+            "roles": {
+                "web": ["desktop-backend/desktop-backend", "desktop_serve"],
+                "worker": ["desktop-backend/desktop-backend", "desktop_worker"],
+            },
+            "files": [{
+                "path": "desktop-backend/desktop-backend",
+                "sha256": crate::manifest::sha256_file(&program).unwrap(),
+                "size": 8,
+            }],
         });
         std::fs::write(&manifest, json.to_string()).unwrap();
         manifest
     }
 
+    fn found(exe: &Path) -> PathBuf {
+        std::fs::canonicalize(find_manifest(exe, None, None).expect("manifest found")).unwrap()
+    }
+
     #[test]
-    fn manifest_beside_exe() {
+    fn packaged_spec_runs_the_frozen_program_per_role() {
         let tmp = tempfile::tempdir().unwrap();
-        let manifest = bundle(tmp.path(), &tmp.path().join("bin"));
-        let exe = tmp.path().join("bin/shell");
-        assert_eq!(find_manifest(&exe, None).unwrap(), manifest);
+        let manifest = stage(&tmp.path().join("runtime"));
         let (project, spec) = LaunchSpec::packaged(&manifest).unwrap();
         assert_eq!(project.app_id, "t.app");
         assert_eq!(spec.mode, Mode::Packaged);
         assert_eq!(spec.settings_module, "s.packaged");
-        assert!(spec.interpreter.ends_with("python/bin/python3"));
-        assert!(spec.interpreter.exists());
-        assert!(spec.manage_py.ends_with("app/manage.py"));
+        assert!(spec.program().ends_with("desktop-backend/desktop-backend"));
+        assert!(spec.program().is_absolute());
+        let argv = spec.argv(Role::Worker);
+        assert_eq!(argv.len(), 2);
+        assert_eq!(argv[1], "desktop_worker");
+        assert!(spec.verify().is_ok());
+        std::fs::write(spec.program(), b"#!tamper").unwrap();
+        assert!(matches!(spec.verify(), Err(LaunchError::Modified { .. })));
     }
 
     #[test]
-    fn manifest_in_macos_resources_and_linux_lib() {
-        let tmp = tempfile::tempdir().unwrap();
-        let m = bundle(tmp.path(), &tmp.path().join("Contents/Resources"));
-        let exe = tmp.path().join("Contents/MacOS/shell");
-        let found = find_manifest(&exe, None).unwrap();
-        assert_eq!(
-            std::fs::canonicalize(found).unwrap(),
-            std::fs::canonicalize(m).unwrap()
-        );
-
-        let tmp = tempfile::tempdir().unwrap();
-        let m = bundle(tmp.path(), &tmp.path().join("lib/shell"));
-        let exe = tmp.path().join("bin/shell");
-        let found = find_manifest(&exe, None).unwrap();
-        assert_eq!(
-            std::fs::canonicalize(&found).unwrap(),
-            std::fs::canonicalize(m).unwrap()
-        );
-        assert!(LaunchSpec::packaged(&found).is_ok());
+    fn manifest_in_every_bundle_layout() {
+        // (where the runtime folder is, where the shell binary is)
+        for (runtime, exe) in [
+            ("app/runtime", "app/shell.exe"),
+            ("Contents/Resources/runtime", "Contents/MacOS/shell"),
+            ("electron/resources/runtime", "electron/electron"),
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let m = stage(&tmp.path().join(runtime));
+            let exe = tmp.path().join(exe);
+            std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+            assert_eq!(found(&exe), std::fs::canonicalize(&m).unwrap(), "{runtime}");
+            assert!(LaunchSpec::packaged(&m).is_ok(), "{runtime}");
+        }
     }
 
     #[test]
     fn manifest_override_and_absence() {
         let tmp = tempfile::tempdir().unwrap();
         let exe = tmp.path().join("bin/shell");
-        assert_eq!(find_manifest(&exe, None), None);
-        let m = bundle(tmp.path(), &tmp.path().join("elsewhere"));
-        assert_eq!(find_manifest(&exe, Some(m.clone())), Some(m));
+        assert_eq!(find_manifest(&exe, None, None), None);
+        let m = stage(&tmp.path().join("elsewhere"));
+        assert_eq!(find_manifest(&exe, None, Some(m.clone())), Some(m));
         assert_eq!(
-            find_manifest(&exe, Some(tmp.path().join("nope.json"))),
+            find_manifest(&exe, None, Some(tmp.path().join("nope.json"))),
             None
         );
+        // Tauri's Linux packages: the shell passes /usr/lib/<product name>.
+        let lib = tmp.path().join("usr/lib/Some Product");
+        let m = stage(&lib.join("runtime"));
+        let exe = tmp.path().join("usr/bin/shell");
+        assert_eq!(find_manifest(&exe, Some(&lib), None), Some(m));
     }
 
     #[test]
@@ -307,9 +370,10 @@ mod tests {
         std::fs::write(&m, "{not json").unwrap();
         assert!(matches!(
             LaunchSpec::packaged(&m),
-            Err(LaunchError::Manifest { .. })
+            Err(LaunchError::Manifest(_))
         ));
-        std::fs::write(&m, r#"{"interpreter": "missing", "project_dir": "."}"#).unwrap();
+        let m = stage(&tmp.path().join("runtime"));
+        std::fs::remove_file(tmp.path().join("runtime/desktop-backend/desktop-backend")).unwrap();
         assert!(matches!(
             LaunchSpec::packaged(&m),
             Err(LaunchError::NoInterpreter(_))
@@ -326,10 +390,12 @@ mod tests {
             Err(LaunchError::NoInterpreter(_))
         ));
         let spec = LaunchSpec::dev(&project, Some("python3".into())).unwrap();
-        assert_eq!(spec.interpreter, PathBuf::from("python3"));
+        assert_eq!(spec.program(), Path::new("python3"));
         assert_eq!(spec.settings_module, "s.dev");
+        assert!(spec.verify().is_ok(), "dev mode has nothing to verify");
         let cmd = spec.command(Role::Web);
         let args: Vec<_> = cmd.get_args().collect();
+        assert!(Path::new(args[0]).ends_with("manage.py"));
         assert_eq!(args[1], "desktop_serve");
         let envs: Vec<_> = cmd.get_envs().collect();
         assert!(envs.contains(&("DESKTOP_DJANGO_MODE".as_ref(), Some("dev".as_ref()))));

@@ -5,11 +5,15 @@
 //! All lifecycle rules (spawn, handshake, health gate, lifelines, tree kill,
 //! events) live here and nowhere else.
 
+pub mod descendants;
 pub mod events;
+#[cfg(unix)]
+pub mod guardian;
 pub mod health;
 pub mod instance;
 pub mod launch;
 pub mod logs;
+pub mod manifest;
 pub mod navigation;
 pub mod pages;
 pub mod paths;

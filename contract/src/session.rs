@@ -92,8 +92,14 @@ pub struct Prepared {
 /// that arrives before [`Session::start`] is kept and honoured there (exit 0,
 /// C-PROC-3) instead of killing the process with the default action.
 pub fn prepare_or_exit(program: &str) -> Prepared {
+    prepare_or_exit_in(program, None)
+}
+
+/// [`prepare_or_exit`] for a shell that knows its bundle's resource dir,
+/// where a package keeps the runtime (`<resources>/runtime/`, C-PKG-1).
+pub fn prepare_or_exit_in(program: &str, resources: Option<&Path>) -> Prepared {
     let handler = install_signal_handler();
-    match prepare(std::env::args_os().skip(1)) {
+    match prepare_in(std::env::args_os().skip(1), resources) {
         Ok(prepared) => {
             if let Err(e) = handler {
                 prepared
@@ -112,10 +118,18 @@ pub fn prepare_or_exit(program: &str) -> Prepared {
 /// Resolves project, launch spec and app-data dir from the shell's
 /// arguments (program name excluded; `--project <dir>`), and opens `shell.log`.
 pub fn prepare<I: IntoIterator<Item = OsString>>(args: I) -> Result<Prepared, SessionError> {
+    prepare_in(args, None)
+}
+
+/// [`prepare`] with the bundle's resource dir, if the shell knows it.
+pub fn prepare_in<I: IntoIterator<Item = OsString>>(
+    args: I,
+    resources: Option<&Path>,
+) -> Result<Prepared, SessionError> {
     let explicit = project::project_arg(args)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let exe = std::env::current_exe().unwrap_or_default();
-    let (project, spec) = launch::resolve(explicit.as_deref(), &cwd, &exe)?;
+    let (project, spec) = launch::resolve(explicit.as_deref(), &cwd, &exe, resources)?;
     let paths = AppPaths::resolve(&project.app_id)?;
     let log = ShellLog::open(&paths.shell_log());
     log.line(
@@ -548,6 +562,20 @@ impl Session {
             "shutdown complete in {elapsed_ms} ms; exit {code}"
         ));
         self.inner.shell.exit(code);
+    }
+
+    /// Ends the shell's own helper processes (the webview's), the last step
+    /// before the process exits, after the event loop ended (C-PROC-5 on a
+    /// clean quit; see [`crate::descendants`]). Logs any that needed SIGKILL.
+    pub fn end_helper_processes(&self) {
+        let killed =
+            crate::descendants::end_all(Duration::from_millis(crate::descendants::GRACE_MS));
+        if !killed.is_empty() {
+            self.log(&format!(
+                "helper processes ignored SIGTERM for {} ms and were killed: {killed:?}",
+                crate::descendants::GRACE_MS
+            ));
+        }
     }
 
     fn log(&self, message: &str) {

@@ -150,6 +150,11 @@ impl Supervisor {
         let deadline = started + self.config.ready_timeout;
         let timeout_ms = self.config.ready_timeout.as_millis();
         let fail = |m: String| Err((m, false));
+        // C-PKG-1: a modified frozen backend never runs.
+        self.config
+            .spec
+            .verify()
+            .map_err(|e| (e.to_string(), false))?;
         let handshakes = self.spawn_role(Role::Web).map_err(|m| (m, false))?;
 
         // 1. The handshake line (C-PORT-2).
@@ -236,14 +241,14 @@ impl Supervisor {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        let argv: Vec<_> = spec.argv(role);
+        let shown: Vec<_> = argv.iter().map(|a| a.to_string_lossy()).collect();
         self.log.line(
             "supervisor",
             &format!(
-                "spawning {}: {} {} {} (mode {}, settings {})",
+                "spawning {}: {} (mode {}, settings {})",
                 role.name(),
-                spec.interpreter.display(),
-                spec.manage_py.display(),
-                role.command(),
+                shown.join(" "),
                 spec.mode.as_str(),
                 spec.settings_module
             ),
@@ -252,7 +257,7 @@ impl Supervisor {
             format!(
                 "cannot start the {} process ({}): {e}",
                 role.name(),
-                spec.interpreter.display()
+                spec.program().display()
             )
         })?;
         let pid = tree.pid();

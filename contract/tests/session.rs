@@ -36,7 +36,7 @@ impl Shell for Recorder {
 fn session(fx: &common::Fixture, python: &str) -> (Session, Recorder) {
     let toml = "app_id = \"t.app\"\nproduct_name = \"Test <App>\"\n[settings]\ndev = \"d\"\npackaged = \"p\"\n";
     let mut spec = spec();
-    spec.interpreter = python.into();
+    spec.manage[0] = python.into();
     let prepared = Prepared {
         project: Project::parse(toml, &common::fixtures_dir()).unwrap(),
         spec,

@@ -25,10 +25,13 @@ pub fn fixtures_dir() -> PathBuf {
 pub fn spec() -> LaunchSpec {
     LaunchSpec {
         mode: Mode::Dev,
-        interpreter: "python3".into(),
-        manage_py: fixtures_dir().join("fake_backend.py"),
+        manage: vec![
+            "python3".into(),
+            fixtures_dir().join("fake_backend.py").into(),
+        ],
         project_dir: fixtures_dir(),
         settings_module: "fake.settings".into(),
+        expected: None,
     }
 }
 

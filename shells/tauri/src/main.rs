@@ -49,9 +49,14 @@ struct ShellState {
 
 fn main() {
     contract::events::mark_start();
-    let prepared = session::prepare_or_exit("desktop-django-tauri");
-
     let mut context = tauri::generate_context!();
+    // Where Tauri's bundles put resources (the packaged runtime): on Linux
+    // /usr/lib/<product name at build time>, which the binary's path alone
+    // does not tell.
+    let resources =
+        tauri::utils::platform::resource_dir(context.package_info(), &tauri::Env::default()).ok();
+    let prepared = session::prepare_or_exit_in("desktop-django-tauri", resources.as_deref());
+
     // The identity comes from desktop.toml, never from the build (C-SHELL-5).
     context.config_mut().identifier = instance_id(&prepared);
     context.config_mut().product_name = Some(prepared.title().to_string());
@@ -141,6 +146,12 @@ fn main() {
         } => {
             api.prevent_exit();
             quit(app);
+        }
+        // The loop ends: the process exits right after `run_return`.
+        RunEvent::Exit => {
+            if let Some(session) = app.try_state::<Session>() {
+                session.end_helper_processes();
+            }
         }
         #[cfg(target_os = "macos")]
         RunEvent::Reopen { .. } => {

@@ -125,6 +125,8 @@ fn main() {
                 window.set_visible(false);
                 session.request_quit();
             }
+            // The loop ends: the process exits right after this arm.
+            Event::LoopDestroyed => session.end_helper_processes(),
             _ => {}
         }
     });

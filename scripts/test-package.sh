@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `just test-package`: the Tauri .deb, proven as a user gets it (C-PKG-1, C-PKG-2).
+#
+#   1. build it (`just package --debug`), install it with dpkg into this system
+#   2. launch the INSTALLED binary under Xvfb with an empty environment: no PATH (so no Python),
+#      cwd outside the checkout, the checkout's backend/.venv moved away; it must reach
+#      `window_loaded` on the demo page, serve it from the frozen runtime, quit with exit 0 and
+#      leave no process behind
+#   3. modify the installed desktop-backend: the app must refuse it (startup error, exit != 0)
+#   4. `dpkg -r` and `dpkg --purge`: the user's app-data dir and database are untouched
+#
+# Installing needs root (CI runs as root) or passwordless sudo; without either this prints why
+# it is skipped and exits 0 — the package is still built and checksummed by `just package`.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+step() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
+note() { printf '    %s\n' "$*"; }
+fail() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+[ "$(uname -s)" = Linux ] && command -v dpkg >/dev/null \
+  || { echo "test-package: skipped: the .deb test needs Debian/Ubuntu (other OSes: packages.yml)"; exit 0; }
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo -n true 2>/dev/null || { echo "test-package: SKIPPED: installing a .deb needs root or passwordless sudo (CI runs as root)"; exit 0; }
+  sudo="sudo -n"
+fi
+
+"$root/scripts/package.sh" tauri --debug
+out="${CARGO_TARGET_DIR:-$root/target}/package"
+deb="$(ls -t "$out"/*-linux-*.deb | head -n 1)"
+pkg="$(dpkg-deb -f "$deb" Package)"
+binary="/usr/bin/desktop-django-tauri"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/test-package.XXXXXX")"
+venv="$root/backend/.venv" hidden="$root/backend/.venv.hidden-by-test-package"
+cleanup() {
+  [ -d "$hidden" ] && mv "$hidden" "$venv"
+  $sudo dpkg --purge "$pkg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+step "Installing $(basename "$deb") (dpkg -i)"
+$sudo dpkg -i "$deb" >/dev/null
+resources="$(dpkg -L "$pkg" | grep '/runtime/desktop-runtime.json$' | head -n 1)"
+[ -n "$resources" ] || fail "the package installs no runtime manifest"
+backend="$(dirname "$resources")/desktop-backend/desktop-backend"
+note "installed: $binary; runtime: $(dirname "$resources")"
+
+# One launch of the installed app with nothing from the developer's machine: no PATH, no
+# DESKTOP_DJANGO_PYTHON, cwd in a temp dir, HOME in a temp dir (so the app data lands in its
+# real default place, XDG data dir). Prints the exit status; the events are in $1/events.jsonl.
+launch() {
+  local dir="$1" marker="test-package-$RANDOM$RANDOM"
+  mkdir -p "$dir/home" "$dir/cwd"
+  (cd "$dir/cwd" && dbus-run-session -- xvfb-run -a sh -c 'exec env -i \
+      DISPLAY="$DISPLAY" XAUTHORITY="$XAUTHORITY" DBUS_SESSION_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS" \
+      HOME="$1/home" PATH=/nonexistent LANG=C.UTF-8 \
+      DESKTOP_DJANGO_EVENTS="$1/events.jsonl" DESKTOP_DJANGO_AUTOQUIT_MS=1500 \
+      DESKTOP_DJANGO_TEST_MARKER="$2" "$3"' sh "$dir" "$marker" "$binary" \
+      >"$dir/stdout" 2>"$dir/stderr") && status=0 || status=$?
+  # Nothing the app started may outlive it by more than 3000 ms (C-PROC-5).
+  local left=""
+  for _ in $(seq 30); do
+    left="$(grep -lzx "DESKTOP_DJANGO_TEST_MARKER=$marker" /proc/[0-9]*/environ 2>/dev/null | head -n 3 || true)"
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  [ -z "$left" ] || fail "processes outlived the app: $left"
+  echo "$status"
+}
+
+app_data_of() { echo "$1/home/.local/share/$(sed -n 's/^app_id *= *"\(.*\)".*/\1/p' "$(dirname "$resources")/desktop.toml")"; }
+
+step "Launching the installed app: no Python on PATH, backend/.venv moved away"
+mv "$venv" "$hidden"
+run="$work/run"
+status="$(launch "$run")"
+data="$(app_data_of "$run")"
+[ "$status" = 0 ] || { cat "$run/stderr" "$data/logs/shell.log" 2>/dev/null | tail -n 30; fail "the app exited with $status"; }
+grep -q '"window_loaded"' "$run/events.jsonl" || fail "no window_loaded event: $(cat "$run/events.jsonl")"
+grep -q "spawning web: $backend desktop_serve (mode packaged" "$data/logs/shell.log" \
+  || fail "the web role did not run the bundled runtime: $(grep spawning "$data/logs/shell.log")"
+# A page and its static files (collected into the bundle, served by WhiteNoise) reached the webview.
+served() { grep '"method": "GET"' "$data/logs/access.log" | grep '"status": 200' | grep -v '"path": "/health/' | grep -q "$1"; }
+served '"path": "/' || fail "no page was served: $(tail -n 5 "$data/logs/access.log")"
+served '"path": "/static/' || fail "no static file was served: $(tail -n 8 "$data/logs/access.log")"
+[ -f "$data/app.sqlite3" ] || fail "no database in $data"
+note "window_loaded, served from $backend, exit 0, nothing left running"
+mv "$hidden" "$venv"
+
+step "A modified desktop-backend is refused (C-PKG-1)"
+$sudo sh -c "printf 'tampered' >> '$backend'"
+tampered="$work/tampered"
+status="$(launch "$tampered")"
+[ "$status" != 0 ] || fail "the app ran a modified backend and exited 0"
+grep -q '"startup_failed"' "$tampered/events.jsonl" || fail "no startup_failed event"
+grep -q 'modified' "$(app_data_of "$tampered")/logs/shell.log" || fail "shell.log does not say the backend was modified"
+! grep -q '"backend_spawned"' "$tampered/events.jsonl" || fail "a modified backend was spawned"
+note "refused with exit $status, the error names the modified program"
+
+step "Removing the package keeps the user's data (dpkg -r, dpkg --purge)"
+before="$(sha256sum "$data/app.sqlite3" | cut -d' ' -f1)"
+$sudo dpkg -r "$pkg" >/dev/null
+$sudo dpkg --purge "$pkg" >/dev/null 2>&1
+[ ! -e "$binary" ] || fail "$binary is still installed"
+[ "$(sha256sum "$data/app.sqlite3" | cut -d' ' -f1)" = "$before" ] || fail "the database changed on removal"
+note "app data and database untouched: $data"

@@ -6,23 +6,32 @@
 #      (product name, app id, version) taken from backend/desktop.toml and the runtime manifest
 #   3. SHA256SUMS over every artifact in target/package/ (`sha256sum -c SHA256SUMS` checks it)
 #
-# Here (Linux): the Tauri .deb. AppImage, DMG, NSIS and the Electron installers download their
-# tools from GitHub and are built by .github/workflows/packages.yml. `--debug` bundles the debug
-# build (what the test suite installs: it shares the tests' build); releases use the default.
+# The bundle kinds default to this OS's installer: Linux `deb`, macOS `dmg`, Windows `nsis`;
+# `--bundles deb,rpm,appimage` picks others. Built here (Debian): deb and rpm. AppImage, DMG, NSIS
+# and the Electron installers download their tools from GitHub and are built by
+# .github/workflows/packages.yml. `--debug` bundles the debug build (what the test suite
+# installs: it shares the tests' build); releases use the default.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 step() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 fail() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-shell="tauri" profile="release" flag=""
-for arg in "$@"; do
-  case "$arg" in
+profile="release" flag="" bundles=""
+case "$(uname -s)" in
+  Darwin) os=macos bundles=dmg ;;
+  MINGW* | MSYS* | CYGWIN*) os=windows bundles=nsis ;;
+  *) os=linux bundles=deb ;;
+esac
+while [ $# -gt 0 ]; do
+  case "$1" in
     --debug) profile="debug" flag="--debug" ;;
-    tauri) shell="$arg" ;;
-    wry | electron) fail "just package $arg: not built here yet; the Tauri .deb is (docs/release.md)" ;;
-    *) fail "usage: just package [tauri] [--debug]" ;;
+    --bundles) bundles="${2:?--bundles needs a list, e.g. deb,rpm}"; shift ;;
+    tauri) ;;
+    wry | electron) fail "just package $1: not built by this script yet (docs/release.md)" ;;
+    *) fail "usage: just package [tauri] [--debug] [--bundles deb,rpm,appimage,dmg,nsis]" ;;
   esac
+  shift
 done
 
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
@@ -47,18 +56,29 @@ PY
 )
 product="${product//$'\x1f'/ }"
 slug="$(tr '[:upper:] ' '[:lower:]-' <<<"$product")"
-arch="$(dpkg --print-architecture 2>/dev/null || uname -m)"
+arch="$(uname -m)"
 
-step "Bundling $product $version (Tauri .deb, $profile build)"
+step "Bundling $product $version (Tauri: $bundles, $profile build)"
 config="$("$py" -c 'import json, sys; print(json.dumps({"productName": sys.argv[1], "identifier": sys.argv[2], "version": sys.argv[3], "bundle": {"resources": {sys.argv[4] + "/": "runtime/"}}}))' "$product" "$app_id" "$version" "$runtime")"
-(cd "$root/shells/tauri" && npx --no-install tauri build $flag --bundles deb --config "$config")
-bundle_dir="$target_dir/$profile/bundle/deb"
-deb="$(ls -t "$bundle_dir"/*"_${version}_${arch}.deb" | head -n 1)"
-[ -f "$deb" ] || fail "Tauri wrote no .deb in $bundle_dir"
-artifact="$out/$slug-$version-linux-$arch.deb"
-cp "$deb" "$artifact"
+(cd "$root/shells/tauri" && npx --no-install tauri build $flag --bundles "$bundles" --config "$config")
+# Tauri names artifacts after the product with spaces; ours carry product, version, OS, arch.
+# Installers of earlier runs would end up in SHA256SUMS: only this run's are kept.
+find "$out" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.exe' -o -name '*.msi' \) -delete
+artifacts=()
+for kind in ${bundles//,/ }; do
+  dir="$target_dir/$profile/bundle/$kind"
+  found="$(find "$dir" -maxdepth 1 -type f -newer "$manifest" \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*-setup.exe' -o -name '*.msi' \) | head -n 1)"
+  [ -n "$found" ] || fail "Tauri wrote no $kind bundle in $dir"
+  ext="${found##*.}"
+  [ "$kind" = nsis ] && ext="setup.exe"
+  artifact="$out/$slug-$version-$os-$arch.$ext"
+  cp "$found" "$artifact"
+  artifacts+=("$artifact")
+done
 
 step "Writing SHA256SUMS"
-(cd "$out" && find . -maxdepth 1 -type f ! -name SHA256SUMS -printf '%f\n' | sort | xargs -r sha256sum > SHA256SUMS)
-(cd "$out" && sha256sum -c --quiet SHA256SUMS)
-printf '    %s\n' "$(du -h "$artifact" | cut -f1) $artifact" "checksums: $out/SHA256SUMS"
+sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
+(cd "$out" && ls -p | grep -v / | grep -vx SHA256SUMS | LC_ALL=C sort | while read -r f; do sha256 "$f"; done > SHA256SUMS)
+(cd "$out" && sha256 -c SHA256SUMS >/dev/null)
+for a in "${artifacts[@]}"; do printf '    %s\n' "$(du -h "$a" | cut -f1) $a"; done
+printf '    %s\n' "checksums: $out/SHA256SUMS"

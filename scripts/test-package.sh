@@ -88,6 +88,9 @@ served '"path": "/' || fail "no page was served: $(tail -n 5 "$data/logs/access.
 served '"path": "/static/' || fail "no static file was served: $(tail -n 8 "$data/logs/access.log")"
 [ -f "$data/app.sqlite3" ] || fail "no database in $data"
 note "window_loaded, served from $backend, exit 0, nothing left running"
+t_ms() { sed -n "s/.*\"event\": *\"$1\".*\"t_ms\": *\([0-9]*\).*/\1/p;s/.*\"t_ms\": *\([0-9]*\).*\"event\": *\"$1\".*/\1/p" "$run/events.jsonl" | head -n 1; }
+note "sizes: .deb $(du -k "$deb" | cut -f1) KiB, installed $(dpkg-query -W -f='${Installed-Size}' "$pkg") KiB, runtime $(du -sk "$(dirname "$resources")" | cut -f1) KiB"
+note "first launch (fresh app data: migrate + seed): backend_ready at $(t_ms backend_ready) ms, window_loaded at $(t_ms window_loaded) ms"
 mv "$hidden" "$venv"
 
 step "A modified desktop-backend is refused (C-PKG-1)"

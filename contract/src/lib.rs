@@ -6,6 +6,8 @@
 //! events) live here and nowhere else.
 
 pub mod descendants;
+#[cfg(feature = "dialog")]
+pub mod dialog;
 pub mod events;
 #[cfg(unix)]
 pub mod guardian;

@@ -92,12 +92,35 @@ pub struct Prepared {
 /// that arrives before [`Session::start`] is kept and honoured there (exit 0,
 /// C-PROC-3) instead of killing the process with the default action.
 pub fn prepare_or_exit(program: &str) -> Prepared {
-    prepare_or_exit_in(program, None)
+    prepare_or_exit_in(program, None, None)
 }
 
-/// [`prepare_or_exit`] for a shell that knows its bundle's resource dir,
-/// where a package keeps the runtime (`<resources>/runtime/`, C-PKG-1).
-pub fn prepare_or_exit_in(program: &str, resources: Option<&Path>) -> Prepared {
+/// How a window shell shows an error before it has a window, `(title,
+/// message)`: a native message box, for an app launched from a desktop menu
+/// with no terminal to read stderr.
+pub type StartupReport = fn(title: &str, message: &str);
+
+/// Shows `message` through `report`, unless this is a headless run
+/// (`DESKTOP_DJANGO_AUTOQUIT_MS` set, C-SHELL-4), which has nobody to
+/// dismiss a dialog; stderr carries it either way.
+pub fn report_startup_error(report: Option<StartupReport>, title: &str, message: &str) {
+    eprintln!("{title}: {message}");
+    if let Some(report) = report {
+        if std::env::var_os(AUTOQUIT_ENV).is_none() {
+            report(title, message);
+        }
+    }
+}
+
+/// [`prepare_or_exit`] for a window shell: `resources` is its bundle's
+/// resource dir where it knows it (the packaged runtime is in
+/// `<resources>/runtime/`, C-PKG-1), and `report` shows a failure natively
+/// before the exit 2 (see [`report_startup_error`]).
+pub fn prepare_or_exit_in(
+    program: &str,
+    resources: Option<&Path>,
+    report: Option<StartupReport>,
+) -> Prepared {
     let handler = install_signal_handler();
     match prepare_in(std::env::args_os().skip(1), resources) {
         Ok(prepared) => {
@@ -109,7 +132,7 @@ pub fn prepare_or_exit_in(program: &str, resources: Option<&Path>) -> Prepared {
             prepared
         }
         Err(e) => {
-            eprintln!("{program}: {e}");
+            report_startup_error(report, program, &e.to_string());
             std::process::exit(2);
         }
     }
@@ -367,8 +390,33 @@ impl Session {
         self.fail_with("startup_failed", message);
     }
 
-    /// Shows the error page, emits `event {message, log_path}`, and makes
-    /// the eventual exit code 1.
+    /// For a shell that cannot show even its error page (its webview failed
+    /// to start): logs and emits `startup_failed {message, log_path}`, stops
+    /// the backend (C-PROC-3), shows the message and the log path through
+    /// `report` (see [`report_startup_error`]), and exits 1 (C-READY-3).
+    pub fn fail_without_window(&self, message: &str, report: Option<StartupReport>) -> ! {
+        let log_path = self.inner.prepared.log.path().to_path_buf();
+        self.log(&format!("startup_failed: {message}"));
+        events::emit(
+            "startup_failed",
+            json!({"message": message, "log_path": log_path.display().to_string()}),
+        );
+        self.inner.quitting.store(true, Ordering::SeqCst);
+        self.inner.cancel.store(true, Ordering::SeqCst);
+        if let Some(handle) = lock(&self.inner.startup).take() {
+            let _ = handle.join();
+        }
+        if let Some(mut sup) = lock(&self.inner.supervisor).take() {
+            sup.stop();
+        }
+        report_startup_error(
+            report,
+            &self.inner.prepared.project.product_name,
+            &format!("{message}\n\nLog: {}", log_path.display()),
+        );
+        std::process::exit(EXIT_STARTUP_FAILED);
+    }
+
     /// Gives up on the worker (C-PROC-6): stops watching it and tells the
     /// page, through `<app-data>/worker-down`, and the events file.
     fn worker_down(&self) {
@@ -384,6 +432,8 @@ impl Session {
         events::emit("worker_down", json!({"log_path": log_path}));
     }
 
+    /// Shows the error page, emits `event {message, log_path}`, and makes
+    /// the eventual exit code 1.
     fn fail_with(&self, event: &str, message: &str) {
         let log_path = self.inner.prepared.log.path().to_path_buf();
         self.log(&format!("{event}: {message}"));

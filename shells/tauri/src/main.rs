@@ -55,7 +55,11 @@ fn main() {
     // does not tell.
     let resources =
         tauri::utils::platform::resource_dir(context.package_info(), &tauri::Env::default()).ok();
-    let prepared = session::prepare_or_exit_in("desktop-django-tauri", resources.as_deref());
+    let prepared = session::prepare_or_exit_in(
+        "desktop-django-tauri",
+        resources.as_deref(),
+        Some(contract::dialog::native_error),
+    );
 
     // The identity comes from desktop.toml, never from the build (C-SHELL-5).
     context.config_mut().identifier = instance_id(&prepared);

@@ -53,7 +53,11 @@ impl Shell for ProxyShell {
 
 fn main() {
     contract::events::mark_start();
-    let prepared = session::prepare_or_exit("desktop-django-wry");
+    let prepared = session::prepare_or_exit_in(
+        "desktop-django-wry",
+        None,
+        Some(contract::dialog::native_error),
+    );
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let (title, splash) = (prepared.title().to_owned(), prepared.splash_html());
     let session = Session::new(prepared, ProxyShell(Mutex::new(event_loop.create_proxy())));
@@ -80,7 +84,15 @@ fn main() {
         move || {
             let _ = painted_proxy.send_event(UserEvent::Painted);
         },
-    );
+    )
+    .unwrap_or_else(|e| {
+        // No webview (WebKitGTK or WebView2 missing or broken): nothing can
+        // show the error page, so a native box says it (C-READY-3).
+        session.fail_without_window(
+            &format!("cannot create the webview: {e}"),
+            Some(contract::dialog::native_error),
+        )
+    });
     session.splash_shown();
 
     let force_proxy = event_loop.create_proxy();
@@ -138,7 +150,7 @@ fn build_webview(
     splash: &str,
     internal_loads: Arc<AtomicUsize>,
     on_paint: impl Fn() + 'static,
-) -> WebView {
+) -> wry::Result<WebView> {
     let (nav, new_window, loaded, ipc) = (
         session.clone(),
         session.clone(),
@@ -180,5 +192,5 @@ fn build_webview(
         use wry::WebViewBuilderExtUnix;
         builder.build_gtk(window.default_vbox().expect("tao creates a default vbox"))
     };
-    webview.expect("cannot create the webview")
+    webview
 }

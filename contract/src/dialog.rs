@@ -1,0 +1,16 @@
+//! A native message box for errors that happen before a shell has a window
+//! (no `desktop.toml`, no runtime, a modified runtime, no webview): a packaged
+//! app is launched from a desktop menu, with no terminal to read stderr.
+//! Behind the `dialog` feature, which the window shells enable; it links GTK 3
+//! on Linux (already linked by WebKitGTK), AppKit on macOS, user32 on Windows.
+
+/// Shows `message` under `title` with an OK button and waits for it to be
+/// dismissed. A [`crate::session::StartupReport`].
+pub fn native_error(title: &str, message: &str) {
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title(title)
+        .set_description(message)
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
+}

@@ -88,6 +88,11 @@ bench *args: setup
 package *args: setup
     @scripts/package.sh {{args}}
 
+# Sign release.json (minisign) for the installers in target/package/; the key comes from
+# DESKTOP_DJANGO_SIGNING_KEY. Check an update offline with `desktop-django verify` (docs/release.md).
+release-manifest:
+    @scripts/release-manifest.sh
+
 # Install the Tauri .deb into this system, run it with no Python and the dev env hidden, refuse a
 # modified runtime, remove it and check the user's data survived (needs root or sudo; else skips).
 test-package: setup

@@ -73,6 +73,40 @@ def backup(path: Path, backups_dir: Path, keep: int = BACKUPS_KEPT) -> Path:
     return target
 
 
+def integrity_ok(path: Path) -> str | None:
+    """Run ``PRAGMA integrity_check`` on the database at ``path`` (read-only).
+
+    Returns None when SQLite answers ``ok``, else its first complaint (C-DATA-7).
+    """
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("PRAGMA integrity_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    first = rows[0][0] if rows else "no answer"
+    return None if first == "ok" else str(first)
+
+
+def restore(backup_path: Path, path: Path) -> None:
+    """Copy ``backup_path`` back over ``path`` with SQLite's backup API (C-DATA-7).
+
+    Used only when a migration failed: the database returns to its state before this
+    launch. The destination's connection writes through SQLite, so its WAL stays
+    consistent; nothing else may have the database open.
+    """
+    src = sqlite3.connect(f"{backup_path.resolve().as_uri()}?mode=ro", uri=True)
+    dst = sqlite3.connect(path)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+    logger.warning("restored %s from %s after a failed migration", path, backup_path)
+
+
 def run_first_run_hook() -> bool:
     """Run ``settings.DESKTOP_DJANGO_FIRST_RUN`` once per database (C-DATA-3).
 

@@ -281,3 +281,86 @@ def test_worker_interrupts_a_long_task_within_the_grace_budget(server):
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+
+
+def launch_and_quit(app_data: Path) -> None:
+    proc = spawn("desktop_serve", app_data)
+    read_handshake(proc)
+    proc.stdin.close()
+    assert proc.wait(timeout=5) == 0
+
+
+def manage(app_data: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BACKEND,
+        env=child_env(app_data),
+        check=True,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def dump(db: Path) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def test_a_newer_schema_is_refused_and_left_untouched(tmp_path):
+    launch_and_quit(tmp_path)
+    db = tmp_path / "app.sqlite3"
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO django_migrations (app, name, applied) "
+        "VALUES ('ponies', '0099_from_a_newer_version', '2030-01-01 00:00:00')"
+    )
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    proc = spawn("desktop_serve", tmp_path)
+    out, err = proc.communicate(timeout=DEADLINE_S)
+    assert proc.returncode != 0
+    assert out == b""  # no handshake: it never serves (C-DATA-8)
+    assert b"newer version" in err and b"ponies.0099_from_a_newer_version" in err
+    assert db.read_bytes() == before
+
+
+def test_a_failed_migration_restores_the_database_from_a_verified_backup(tmp_path):
+    launch_and_quit(tmp_path)
+    db = tmp_path / "app.sqlite3"
+    manage(tmp_path, "migrate", "routines", "zero", "-v0")
+    manage(tmp_path, "migrate", "ponies", "zero", "-v0")
+    # Two pending migrations; the one that runs last meets a table in its way, so the first
+    # one is already committed when the second fails (Django commits per migration).
+    plan = [
+        line.strip().split(".")[0]
+        for line in manage(tmp_path, "migrate", "--plan").splitlines()
+        if line.strip().startswith(("ponies.", "routines."))
+    ]
+    assert sorted(plan) == ["ponies", "routines"], plan
+    first, last = plan
+    tables = {"ponies": "ponies_pony", "routines": "routines_routine"}
+    conn = sqlite3.connect(db)
+    conn.execute(f"CREATE TABLE {tables[last]} (in_the_way INTEGER)")
+    conn.commit()
+    conn.close()
+    before = dump(db)
+
+    proc = spawn("desktop_serve", tmp_path)
+    out, err = proc.communicate(timeout=DEADLINE_S)
+    assert proc.returncode != 0
+    assert out == b""
+    assert b"restored" in err and b"C-DATA-7" in err
+    after = dump(db)
+    assert after == before, "the database is not as it was before the launch"
+    assert not any(f'CREATE TABLE "{tables[first]}"' in line for line in after)
+    backups = list((tmp_path / "backups").glob("app-*.sqlite3"))
+    assert len(backups) == 1
+    conn = sqlite3.connect(backups[0])
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()

@@ -22,6 +22,7 @@ pub mod paths;
 pub mod port;
 pub mod process;
 pub mod project;
+pub mod release;
 pub mod session;
 pub mod shell;
 pub mod supervisor;

@@ -1,7 +1,9 @@
 """``manage.py desktop_serve``: the web role of the contract (C-PROC-1, C-PORT-2).
 
-Sequence: check token → preflight the DB → backup if migrations are pending →
-migrate → first-run hook → ``backend_starting`` → bind 127.0.0.1:0 → handshake line
+Sequence: check token → preflight the DB → refuse unknown (newer) migrations →
+verified backup if migrations are pending →
+migrate (restore the backup if it fails) → first-run hook → ``backend_starting`` →
+bind 127.0.0.1:0 → handshake line
 → serve until stdin EOF or SIGTERM/SIGINT → exit 0.
 """
 
@@ -77,22 +79,61 @@ class Command(BaseCommand):
         serve.run_until(server, stop)
 
     def prepare_database(self) -> None:
-        """Preflight, backup-before-migrate (C-DATA-5), migrate and seed (C-DATA-3)."""
+        """Preflight, refuse a newer schema (C-DATA-8), verified backup before migrating
+        (C-DATA-5, C-DATA-7), migrate (restoring the backup if it fails), seed (C-DATA-3)."""
         db_path = Path(settings.DATABASES["default"]["NAME"])
         try:
             existed = database.preflight(db_path)
         except database.DatabaseUnusable as exc:
             raise CommandError(str(exc)) from exc
-        if existed and self.pending_migrations():
-            app_data = Path(getattr(settings, "DESKTOP_DJANGO_APP_DATA_DIR", db_path.parent))
-            database.backup(db_path, app_data / "backups")
+        app_data = Path(getattr(settings, "DESKTOP_DJANGO_APP_DATA_DIR", db_path.parent))
+        backup = None
+        if existed:
+            executor = MigrationExecutor(connection)
+            unknown = unknown_migrations(executor.loader)
+            if unknown:
+                raise CommandError(
+                    f"The database {db_path} was migrated by a newer version of this app "
+                    f"(version {app_version()} does not know {', '.join(unknown)}). It was left "
+                    "untouched: install the newer version again, or restore a backup from "
+                    f"{app_data / 'backups'} (C-DATA-8)."
+                )
+            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                backup = database.backup(db_path, app_data / "backups")
+                problem = database.integrity_ok(backup)
+                if problem:
+                    raise CommandError(
+                        f"The backup {backup} of {db_path} fails SQLite's integrity check "
+                        f"({problem}), so no migration runs; the database was left untouched."
+                    )
         out = io.StringIO()
-        call_command("migrate", interactive=False, verbosity=1, stdout=out, stderr=out)
+        try:
+            call_command("migrate", interactive=False, verbosity=1, stdout=out, stderr=out)
+        except Exception as exc:
+            logger.error("migrate failed:\n%s", out.getvalue().rstrip())
+            if backup is None:
+                raise
+            connection.close()
+            database.restore(backup, db_path)
+            raise CommandError(
+                f"A migration failed ({exc}). The database {db_path} was restored from "
+                f"{backup} to its state before this launch (C-DATA-7)."
+            ) from exc
         if out.getvalue().strip():
             logger.info("migrate:\n%s", out.getvalue().rstrip())
         database.run_first_run_hook()
 
-    @staticmethod
-    def pending_migrations() -> bool:
-        executor = MigrationExecutor(connection)
-        return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+def unknown_migrations(loader) -> list[str]:
+    """Migrations recorded in the database that this code does not know (C-DATA-8), as
+    ``app.name``: applied by a newer version. Apps this project does not install are
+    ignored (their tables are not this code's business); squashed migrations count as
+    known through what they replace."""
+    known = set(loader.graph.nodes)
+    for migration in loader.replacements.values():
+        known.update(migration.replaces)
+    return sorted(
+        f"{app}.{name}"
+        for app, name in loader.applied_migrations
+        if app in loader.migrated_apps and (app, name) not in known
+    )

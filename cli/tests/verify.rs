@@ -1,0 +1,188 @@
+//! `desktop-django verify`, offline, on a good release and on every bad input C-PKG-3 names:
+//! a tampered or truncated artifact, a manifest signed with another key or edited after signing,
+//! an expired manifest, and an offer that is not newer than the installed version.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_desktop-django");
+const APP: &str = "t.app";
+
+fn run(args: &[&str], key: Option<&Path>) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("DESKTOP_DJANGO_SIGNING_KEY_PASSWORD");
+    match key {
+        Some(k) => cmd.env(
+            "DESKTOP_DJANGO_SIGNING_KEY",
+            std::fs::read_to_string(k).unwrap(),
+        ),
+        None => cmd.env_remove("DESKTOP_DJANGO_SIGNING_KEY"),
+    };
+    cmd.output().unwrap()
+}
+
+struct Release {
+    dir: tempfile::TempDir,
+}
+
+impl Release {
+    /// Keys `a` and `b`, an artifact, and `release.json` for version `version` signed with `a`.
+    fn new(version: &str, expires_in_days: &str) -> Release {
+        let dir = tempfile::tempdir().unwrap();
+        for k in ["a", "b"] {
+            let out = run(&["keygen", "--out-dir", &p(&dir.path().join(k))], None);
+            assert!(out.status.success(), "{out:?}");
+        }
+        std::fs::write(
+            dir.path().join("app-1.0.0-linux-x86_64.deb"),
+            b"installer v2",
+        )
+        .unwrap();
+        let r = Release { dir };
+        let out = run(
+            &[
+                "release-manifest",
+                "--app-id",
+                APP,
+                "--version",
+                version,
+                "--min-version",
+                "0.1.0",
+                "--expires-in-days",
+                expires_in_days,
+                "--out",
+                &p(&r.path("release.json")),
+                &p(&r.artifact()),
+            ],
+            Some(&r.path("a/desktop-django.key")),
+        );
+        assert!(out.status.success(), "{out:?}");
+        r
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn artifact(&self) -> PathBuf {
+        self.path("app-1.0.0-linux-x86_64.deb")
+    }
+
+    /// `verify` with key `key` as installed version `installed`: (exit code, stdout + stderr).
+    fn verify(&self, key: &str, installed: &str) -> (i32, String) {
+        let out = run(
+            &[
+                "verify",
+                &p(&self.artifact()),
+                "--manifest",
+                &p(&self.path("release.json")),
+                "--public-key-file",
+                &p(&self.path(&format!("{key}/desktop-django.pub"))),
+                "--app-id",
+                APP,
+                "--installed-version",
+                installed,
+            ],
+            None,
+        );
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.code().unwrap_or(-1), text)
+    }
+}
+
+fn p(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[test]
+fn a_good_release_verifies() {
+    let r = Release::new("1.0.0", "30");
+    let (code, text) = r.verify("a", "0.9.0");
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("ok: t.app 1.0.0 (linux x86_64 deb"), "{text}");
+    let manifest = std::fs::read_to_string(r.path("release.json")).unwrap();
+    assert!(
+        !manifest.contains("SECRET"),
+        "the manifest holds no key material"
+    );
+}
+
+#[test]
+fn every_bad_input_is_refused_with_its_own_code() {
+    let r = Release::new("1.0.0", "30");
+    let mut seen = Vec::new();
+    let mut refused = |what: &str, (code, text): (i32, String), needle: &str| {
+        assert!(code >= 10, "{what}: exit {code}: {text}");
+        assert!(text.contains(needle), "{what}: {text:?} lacks {needle:?}");
+        seen.push(code);
+    };
+
+    refused(
+        "another key",
+        r.verify("b", "0.9.0"),
+        "signature does not verify",
+    );
+    refused(
+        "not newer",
+        r.verify("a", "1.0.0"),
+        "not newer than the installed",
+    );
+
+    std::fs::write(r.artifact(), b"installer v2 with malware").unwrap();
+    refused("tampered", r.verify("a", "0.9.0"), "is 25 bytes");
+    std::fs::write(r.artifact(), b"installer V2").unwrap();
+    refused("same size, other bytes", r.verify("a", "0.9.0"), "SHA-256");
+    std::fs::write(r.artifact(), b"instal").unwrap();
+    refused("truncated", r.verify("a", "0.9.0"), "truncated or replaced");
+    std::fs::write(r.artifact(), b"installer v2").unwrap();
+
+    let manifest = std::fs::read_to_string(r.path("release.json")).unwrap();
+    std::fs::write(
+        r.path("release.json"),
+        manifest.replace("\"1.0.0\"", "\"9.0.0\""),
+    )
+    .unwrap();
+    refused(
+        "edited manifest",
+        r.verify("a", "0.9.0"),
+        "signature does not verify",
+    );
+
+    let expired = Release::new("1.0.0", "0");
+    refused("expired", expired.verify("a", "0.9.0"), "expired");
+
+    seen.sort();
+    seen.dedup();
+    // another key and the edited manifest share the signature code; the rest differ.
+    assert_eq!(seen.len(), 5, "{seen:?}");
+}
+
+#[test]
+fn signing_needs_the_key_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = dir.path().join("app-1.0.0-linux-x86_64.deb");
+    std::fs::write(&artifact, b"x").unwrap();
+    let out = run(
+        &[
+            "release-manifest",
+            "--app-id",
+            APP,
+            "--version",
+            "1.0.0",
+            "--min-version",
+            "0.1.0",
+            "--out",
+            &p(&dir.path().join("release.json")),
+            &p(&artifact),
+        ],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DESKTOP_DJANGO_SIGNING_KEY"));
+    assert!(!dir.path().join("release.json").exists());
+}

@@ -5,7 +5,10 @@
 //! Events: `splash_shown`, `backend_spawned {pid, role}`,
 //! `backend_listening {port}`, `backend_ready {port, elapsed_ms}`,
 //! `window_loaded {url}`, `shutdown_started`, `shutdown_complete {elapsed_ms}`,
-//! `startup_failed {message, log_path}`. Without the variable, emitting is a no-op.
+//! `startup_failed {message, log_path}`, `backend_crashed {message, log_path}`
+//! (the web server died after readiness, C-PROC-6) and `worker_down {log_path}`
+//! (the worker was given up on, C-PROC-6). Without the variable, emitting is a
+//! no-op.
 //!
 //! Call [`mark_start`] first thing in `main` so `t_ms` counts from process start.
 

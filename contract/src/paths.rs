@@ -70,7 +70,8 @@ impl AppPaths {
     }
 }
 
-/// The marker file's name; `desktop_django.status` reads the same name.
+/// The marker file's name; `desktop_django.context_processors` reads the same
+/// name to show the "worker is down" banner (C-PROC-6).
 pub const WORKER_DOWN_FILE: &str = "worker-down";
 
 /// `<platform data dir>/<app_id>` without creating it.

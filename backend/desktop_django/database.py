@@ -59,14 +59,7 @@ def backup(path: Path, backups_dir: Path, keep: int = BACKUPS_KEPT) -> Path:
     backups_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups_dir / f"app-{stamp}.sqlite3"
-    src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        with dst:
-            src.backup(dst)
-    finally:
-        dst.close()
-        src.close()
+    _copy(path, "rw", target)
     for old in sorted(backups_dir.glob("app-*.sqlite3"))[:-keep]:
         old.unlink()
     logger.info("backed up %s to %s", path, target)
@@ -96,15 +89,21 @@ def restore(backup_path: Path, path: Path) -> None:
     launch. The destination's connection writes through SQLite, so its WAL stays
     consistent; nothing else may have the database open.
     """
-    src = sqlite3.connect(f"{backup_path.resolve().as_uri()}?mode=ro", uri=True)
-    dst = sqlite3.connect(path)
+    _copy(backup_path, "ro", path)
+    logger.warning("restored %s from %s after a failed migration", path, backup_path)
+
+
+def _copy(source: Path, mode: str, target: Path) -> None:
+    """Copy the database ``source`` (opened with URI ``mode``, never created) into
+    ``target`` with SQLite's online backup API, in one transaction on ``target``."""
+    src = sqlite3.connect(f"{source.resolve().as_uri()}?mode={mode}", uri=True)
+    dst = sqlite3.connect(target)
     try:
         with dst:
             src.backup(dst)
     finally:
         dst.close()
         src.close()
-    logger.warning("restored %s from %s after a failed migration", path, backup_path)
 
 
 def run_first_run_hook() -> bool:

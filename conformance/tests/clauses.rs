@@ -210,24 +210,12 @@ fn probe_project() -> tempfile::TempDir {
     copy_dir(&src, dst.path());
     let backend = conformance::workspace().join("backend");
     #[cfg(unix)]
-    {
-        std::os::unix::fs::symlink(backend.join(".venv"), dst.path().join(".venv"))
-            .expect("link .venv");
-        std::os::unix::fs::symlink(
-            backend.join("desktop_django"),
-            dst.path().join("desktop_django"),
-        )
-        .expect("link desktop_django");
-    }
+    use std::os::unix::fs::symlink as link_dir;
     #[cfg(windows)]
-    {
-        std::os::windows::fs::symlink_dir(backend.join(".venv"), dst.path().join(".venv"))
-            .expect("link .venv");
-        std::os::windows::fs::symlink_dir(
-            backend.join("desktop_django"),
-            dst.path().join("desktop_django"),
-        )
-        .expect("link desktop_django");
+    use std::os::windows::fs::symlink_dir as link_dir;
+    for name in [".venv", "desktop_django"] {
+        link_dir(backend.join(name), dst.path().join(name))
+            .unwrap_or_else(|e| panic!("link {name}: {e}"));
     }
     dst
 }

@@ -26,7 +26,8 @@ system_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# --- Backend Python env (backend/.venv from backend/requirements.lock) -------------
+# --- Backend Python env (backend/.venv from backend/requirements.lock, plus desktop-django
+# from python/desktop-django, editable) ----------------------------------------------
 # Sets the array `py` to the first Python >= 3.11 of: $PYTHON, python3, python, `py -3`
 # (Windows may have no python3, or only the Store's stub; `py -3` is its launcher).
 find_python() {
@@ -54,9 +55,12 @@ find_python() {
 
 python_env() {
   local venv="$root/backend/.venv" lock="$root/backend/requirements.lock" py=()
+  local pkg="$root/python/desktop-django"
   local bin="$venv/bin"; [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
   find_python || exit 1
-  local want; want="$("${py[@]}" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$lock")"
+  # The stamp covers the lock and desktop-django's pyproject.toml: the editable install
+  # follows source edits by itself, but new metadata (dependencies, version) needs a reinstall.
+  local want; want="$("${py[@]}" -c 'import hashlib,sys; h=hashlib.sha256(); [h.update(open(f,"rb").read()) for f in sys.argv[1:]]; print(h.hexdigest())' "$lock" "$pkg/pyproject.toml")"
   if [ -f "$venv/.lock-sha256" ] && [ "$(cat "$venv/.lock-sha256")" = "$want" ]; then
     skip "backend env: up to date ($venv)"; return
   fi
@@ -64,8 +68,14 @@ python_env() {
   [ -d "$venv" ] || "${py[@]}" -m venv "$venv"
   [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
   "$bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$lock"
+  # A local path carries no hash, so desktop-django is not in the lock. Its dependencies are
+  # (uv compiles them from its pyproject.toml), and so is setuptools, its build backend:
+  # no deps and no build isolation keep this step from fetching anything unhashed.
+  step "Installing desktop-django from python/desktop-django (editable)"
+  "$bin/python" -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e "$pkg"
   step "Precompiling the backend (faster cold starts)"
   "$bin/python" -m compileall -q "$root/backend" -x '/\.venv/' >/dev/null || true
+  "$bin/python" -m compileall -q "$pkg/src" >/dev/null || true
   "$bin/python" -m compileall -q "$venv/lib" >/dev/null 2>&1 || true
   echo "$want" > "$venv/.lock-sha256"
 }

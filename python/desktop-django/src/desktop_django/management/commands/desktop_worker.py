@@ -14,9 +14,16 @@ import os
 import signal
 import threading
 
-from django_tasks_db.management.commands import db_worker
+from django.core.management.base import BaseCommand, CommandError
 
 from desktop_django import lifeline
+
+try:
+    from django_tasks_db.management.commands import db_worker
+except ModuleNotFoundError as exc:  # the `tasks` extra is missing: say so when run
+    if exc.name not in ("django_tasks_db", "django_tasks"):
+        raise
+    db_worker = None
 
 GRACE_ENV = "DESKTOP_DJANGO_GRACE_MS"
 
@@ -42,7 +49,7 @@ def signal_main_thread() -> None:
         signal.raise_signal(signal.SIGINT)
 
 
-class Command(db_worker.Command):
+class Command(db_worker.Command if db_worker is not None else BaseCommand):
     help = "Run the django-tasks-db worker with autoreload off and the stdin lifeline."
 
     def add_arguments(self, parser) -> None:
@@ -60,6 +67,10 @@ class Command(db_worker.Command):
         )
 
     def handle(self, *args, no_lifeline: bool = False, grace: float | None = None, **options):
+        if db_worker is None:
+            raise CommandError(
+                "desktop_worker needs django-tasks-db: pip install 'desktop-django[tasks]'"
+            )
         options["reload"] = False
         options["startup_delay"] = False
         if not no_lifeline:

@@ -1,7 +1,20 @@
-"""Static-files storage for packaged mode."""
+"""Static-files storage for packaged mode (the ``packaged`` extra: WhiteNoise).
 
+Django imports this module only when ``STORAGES`` names it, so a core install without
+WhiteNoise never reaches the import below.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage
-from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+try:
+    from whitenoise.storage import CompressedManifestStaticFilesStorage
+except ModuleNotFoundError as exc:
+    if exc.name != "whitenoise":
+        raise
+    raise ImproperlyConfigured(
+        "desktop_django.storage needs WhiteNoise: pip install 'desktop-django[packaged]'"
+    ) from exc
 
 
 class ForgivingManifestStorage(CompressedManifestStaticFilesStorage):

@@ -3,7 +3,7 @@
 //! ```text
 //! desktop-django keygen --out-dir DIR
 //! desktop-django release-manifest --app-id ID --version V --min-version M [--expires-in-days N]
-//!                                 --out release.json ARTIFACT...
+//!                                 --out release.json [--base-url URL] ARTIFACT...
 //! desktop-django verify ARTIFACT --manifest release.json --public-key-file KEY.pub
 //!                       --app-id ID --installed-version V
 //! ```
@@ -14,6 +14,7 @@
 //! environment, never from the repository. `verify` works offline and exits
 //! with a distinct code per failure (`contract::release::UpdateError::exit_code`).
 
+mod feed;
 mod sign;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +53,10 @@ enum Command {
         expires_in_days: u64,
         #[arg(long)]
         out: PathBuf,
+        /// The URL the artifacts will be served from: also writes the
+        /// updater feed (`latest.json`, a `.sig` per installer) beside them.
+        #[arg(long)]
+        base_url: Option<String>,
         #[arg(required = true)]
         artifacts: Vec<PathBuf>,
     },
@@ -121,6 +126,7 @@ fn main() -> ExitCode {
             min_version,
             expires_in_days,
             out,
+            base_url,
             artifacts,
         } => sign::release_manifest(&sign::Release {
             app_id,
@@ -130,6 +136,7 @@ fn main() -> ExitCode {
             released_at: now(),
             out,
             artifacts,
+            base_url,
         })
         .map_err(|e| (e.to_string(), 1)),
         Command::Verify {

@@ -23,9 +23,11 @@ pub enum SignError {
     BadKey(String),
     #[error("{0}: the artifact's kind is not known from its name")]
     UnknownKind(String),
+    #[error("--base-url {0:?} is not an absolute http(s) URL")]
+    BadBaseUrl(String),
 }
 
-fn io(path: &Path, e: std::io::Error) -> SignError {
+pub(crate) fn io(path: &Path, e: std::io::Error) -> SignError {
     SignError::Io(format!("{}: {e}", path.display()))
 }
 
@@ -72,6 +74,9 @@ pub struct Release {
     pub expires_at: u64,
     pub out: PathBuf,
     pub artifacts: Vec<PathBuf>,
+    /// Where the feed will be served from; `Some` also writes `latest.json`
+    /// and a `.sig` per artifact beside `out`.
+    pub base_url: Option<String>,
 }
 
 /// `(os, arch, kind)` from an artifact name `…-<version>-<os>-<arch>.<ext>`
@@ -103,14 +108,7 @@ fn describe(path: &Path) -> Result<(String, String, String), SignError> {
 /// Writes `release.out` and `<release.out>.minisig`, signed with the key in
 /// [`KEY_ENV`].
 pub fn release_manifest(release: &Release) -> Result<String, SignError> {
-    let key_text = std::env::var(KEY_ENV).map_err(|_| SignError::NoKey)?;
-    let sk_box = minisign::SecretKeyBox::from_string(&key_text)
-        .map_err(|e| SignError::BadKey(e.to_string()))?;
-    let sk = match std::env::var(PASSWORD_ENV) {
-        Ok(password) => sk_box.into_secret_key(Some(password)),
-        Err(_) => sk_box.into_unencrypted_secret_key(),
-    }
-    .map_err(|e| SignError::BadKey(e.to_string()))?;
+    let sk = secret_key()?;
     let mut artifacts = Vec::new();
     for path in &release.artifacts {
         let (os, arch, kind) = describe(path)?;
@@ -145,13 +143,36 @@ pub fn release_manifest(release: &Release) -> Result<String, SignError> {
     let mut sig_path = release.out.clone().into_os_string();
     sig_path.push(".minisig");
     let sig_path = PathBuf::from(sig_path);
-    std::fs::write(&sig_path, signature.into_string()).map_err(|e| io(&sig_path, e))?;
-    Ok(format!(
+    let signature = signature.into_string();
+    std::fs::write(&sig_path, &signature).map_err(|e| io(&sig_path, e))?;
+    let mut done = format!(
         "wrote {} ({} artifacts) and {}",
         release.out.display(),
         manifest.artifacts.len(),
         sig_path.display()
-    ))
+    );
+    if let Some(base_url) = &release.base_url {
+        let signed = contract::update::SignedRelease {
+            manifest: String::from_utf8_lossy(&bytes).into_owned(),
+            signature,
+        };
+        let feed =
+            crate::feed::write_tauri_feed(&manifest, &signed, base_url, &release.artifacts, &sk)?;
+        done.push_str(&format!("\nwrote {}", feed.display()));
+    }
+    Ok(done)
+}
+
+/// The secret key from [`KEY_ENV`] (and [`PASSWORD_ENV`]).
+fn secret_key() -> Result<minisign::SecretKey, SignError> {
+    let key_text = std::env::var(KEY_ENV).map_err(|_| SignError::NoKey)?;
+    let sk_box = minisign::SecretKeyBox::from_string(&key_text)
+        .map_err(|e| SignError::BadKey(e.to_string()))?;
+    match std::env::var(PASSWORD_ENV) {
+        Ok(password) => sk_box.into_secret_key(Some(password)),
+        Err(_) => sk_box.into_unencrypted_secret_key(),
+    }
+    .map_err(|e| SignError::BadKey(e.to_string()))
 }
 
 #[cfg(test)]

@@ -186,3 +186,67 @@ fn signing_needs_the_key_from_the_environment() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("DESKTOP_DJANGO_SIGNING_KEY"));
     assert!(!dir.path().join("release.json").exists());
 }
+
+#[test]
+fn the_updater_feed_carries_the_signed_manifest_and_tauri_signatures() {
+    let r = Release::new("1.0.0", "30");
+    let out = run(
+        &[
+            "release-manifest",
+            "--app-id",
+            APP,
+            "--version",
+            "1.0.0",
+            "--min-version",
+            "0.1.0",
+            "--out",
+            &p(&r.path("release.json")),
+            "--base-url",
+            "https://updates.example/app",
+            &p(&r.artifact()),
+        ],
+        Some(&r.path("a/desktop-django.key")),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let feed: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(r.path("latest.json")).unwrap()).unwrap();
+    let deb = &feed["platforms"]["linux-x86_64-deb"];
+    assert_eq!(
+        deb["url"],
+        "https://updates.example/app/app-1.0.0-linux-x86_64.deb"
+    );
+    let pk = std::fs::read_to_string(r.path("a/desktop-django.pub")).unwrap();
+    let other = std::fs::read_to_string(r.path("b/desktop-django.pub")).unwrap();
+    // The embedded release manifest is the one the app trusts, and only with its key.
+    let offer = contract::update::offer_from_feed(&feed, &pk, APP, "0.9.0", 0).unwrap();
+    assert_eq!(offer.version, "1.0.0");
+    assert!(contract::update::offer_from_feed(&feed, &other, APP, "0.9.0", 0).is_err());
+    let mut replayed = feed.clone();
+    replayed["version"] = "2.0.0".into();
+    assert!(contract::update::offer_from_feed(&replayed, &pk, APP, "0.9.0", 0).is_err());
+    // The artifact signature is Tauri's format (base64 of a minisign signature file) and covers
+    // the installer's bytes.
+    use base64::Engine as _;
+    let sig = deb["signature"].as_str().unwrap();
+    assert_eq!(
+        sig,
+        std::fs::read_to_string(r.path("app-1.0.0-linux-x86_64.deb.sig")).unwrap()
+    );
+    let sig = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(sig)
+            .unwrap(),
+    )
+    .unwrap();
+    let sig = minisign_verify::Signature::decode(&sig).unwrap();
+    let key = contract::release::decode_public_key(&pk).unwrap();
+    // Tauri's `plugins.updater.pubkey` spelling (the base64 of the .pub file) is the same key.
+    let wrapped = base64::engine::general_purpose::STANDARD.encode(&pk);
+    let unwrapped = contract::release::decode_public_key(&wrapped).unwrap();
+    unwrapped
+        .verify(&std::fs::read(r.artifact()).unwrap(), &sig, true)
+        .unwrap();
+    key.verify(&std::fs::read(r.artifact()).unwrap(), &sig, true)
+        .unwrap();
+    assert!(key.verify(b"installer v3", &sig, true).is_err());
+}

@@ -7,8 +7,11 @@
 //! `window_loaded {url}`, `shutdown_started`, `shutdown_complete {elapsed_ms}`,
 //! `startup_failed {message, log_path}`, `backend_crashed {message, log_path}`
 //! (the web server died after readiness, C-PROC-6) and `worker_down {log_path}`
-//! (the worker was given up on, C-PROC-6). Without the variable, emitting is a
-//! no-op.
+//! (the worker was given up on, C-PROC-6). A connected updater (C-PKG-3)
+//! adds `update_current {version}`, `update_available {version}`,
+//! `update_refused {reason, code}`, `update_declined {version}`,
+//! `update_installing {version}` and `update_failed {message}`. Without the
+//! variable, emitting is a no-op.
 //!
 //! Call [`mark_start`] first thing in `main` so `t_ms` counts from process start.
 

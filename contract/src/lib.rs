@@ -28,6 +28,7 @@ pub mod shell;
 pub mod supervisor;
 pub mod ticket;
 pub mod token;
+pub mod update;
 
 /// This crate's version; sent in the supervisor's `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

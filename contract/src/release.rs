@@ -20,6 +20,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 
 use crate::manifest::sha256_file;
 
@@ -145,14 +146,31 @@ pub fn verify_manifest(
     Ok(manifest)
 }
 
-fn decode_public_key(text: &str) -> Result<minisign_verify::PublicKey, UpdateError> {
+/// Reads a minisign public key in any of its three spellings: the `.pub`
+/// file's two lines, its bare base64 key line (`RW…`), or Tauri's
+/// `plugins.updater.pubkey` (the base64 of the whole `.pub` file).
+/// Errors: [`UpdateError::BadSignature`].
+pub fn decode_public_key(text: &str) -> Result<minisign_verify::PublicKey, UpdateError> {
     let text = text.trim();
     let decoded = if text.contains('\n') {
         minisign_verify::PublicKey::decode(text)
     } else {
-        minisign_verify::PublicKey::from_base64(text)
+        minisign_verify::PublicKey::from_base64(text).or_else(|first| {
+            tauri_wrapped(text)
+                .map(|file| minisign_verify::PublicKey::decode(file.trim()))
+                .unwrap_or(Err(first))
+        })
     };
     decoded.map_err(|e| UpdateError::BadSignature(format!("unreadable public key: {e}")))
+}
+
+/// The text inside Tauri's base64 wrapping of a minisign file, if `text` is one.
+fn tauri_wrapped(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    String::from_utf8(bytes).ok().filter(|t| t.contains('\n'))
 }
 
 impl ReleaseManifest {
@@ -194,32 +212,56 @@ impl ReleaseManifest {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let entry = self
-            .artifacts
-            .iter()
-            .find(|a| a.file == name)
-            .ok_or_else(|| UpdateError::UnknownArtifact(name.clone()))?;
+        let entry = self.artifact(&name)?;
         let unreadable = |e: std::io::Error| UpdateError::Unreadable {
             what: path.display().to_string(),
             message: e.to_string(),
         };
         let size = std::fs::metadata(path).map_err(unreadable)?.len();
-        if size != entry.size {
-            return Err(UpdateError::SizeMismatch {
-                file: name,
-                expected: entry.size,
-                actual: size,
-            });
-        }
-        let actual = sha256_file(path).map_err(unreadable)?;
-        if actual != entry.sha256.to_ascii_lowercase() {
-            return Err(UpdateError::HashMismatch {
-                file: name,
-                expected: entry.sha256.clone(),
-                actual,
-            });
-        }
+        entry.check_size(size)?;
+        entry.check_sha256(&sha256_file(path).map_err(unreadable)?)?;
         Ok(entry)
+    }
+
+    /// Like [`ReleaseManifest::check_artifact`], for a download held in
+    /// memory under the file name `name`.
+    pub fn check_bytes(&self, name: &str, bytes: &[u8]) -> Result<&Artifact, UpdateError> {
+        let entry = self.artifact(name)?;
+        entry.check_size(bytes.len() as u64)?;
+        entry.check_sha256(&hex::encode(sha2::Sha256::digest(bytes)))?;
+        Ok(entry)
+    }
+
+    /// The entry named `name`. Errors: [`UpdateError::UnknownArtifact`].
+    pub fn artifact(&self, name: &str) -> Result<&Artifact, UpdateError> {
+        self.artifacts
+            .iter()
+            .find(|a| a.file == name)
+            .ok_or_else(|| UpdateError::UnknownArtifact(name.to_string()))
+    }
+}
+
+impl Artifact {
+    fn check_size(&self, actual: u64) -> Result<(), UpdateError> {
+        if actual == self.size {
+            return Ok(());
+        }
+        Err(UpdateError::SizeMismatch {
+            file: self.file.clone(),
+            expected: self.size,
+            actual,
+        })
+    }
+
+    fn check_sha256(&self, actual: &str) -> Result<(), UpdateError> {
+        if actual == self.sha256.to_ascii_lowercase() {
+            return Ok(());
+        }
+        Err(UpdateError::HashMismatch {
+            file: self.file.clone(),
+            expected: self.sha256.clone(),
+            actual: actual.to_string(),
+        })
     }
 }
 

@@ -484,6 +484,11 @@ impl Session {
         &self.inner.prepared.paths.root
     }
 
+    /// The app id from `desktop.toml` (what a release manifest names).
+    pub fn app_id(&self) -> &str {
+        &self.inner.prepared.project.app_id
+    }
+
     /// The product name from `desktop.toml`.
     pub fn product_name(&self) -> &str {
         &self.inner.prepared.project.product_name
@@ -594,7 +599,28 @@ impl Session {
             .spawn(move || session.shutdown());
     }
 
+    /// Stops the backend so an update's installer can replace its files
+    /// (C-PKG-3: no Python process holds the old runtime open): the quit's
+    /// steps (lifelines, grace, tree kill, its events), without the exit.
+    /// From then on the session is quitting: window close and autoquit do
+    /// nothing. Returns false, stopping nothing, when a quit is already under
+    /// way. Blocks until the backend is gone.
+    pub fn stop_for_update(&self) -> bool {
+        if self.inner.quitting.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        self.stop_backend();
+        true
+    }
+
     fn shutdown(&self) {
+        self.stop_backend();
+        self.inner
+            .shell
+            .exit(self.inner.exit_code.load(Ordering::SeqCst));
+    }
+
+    fn stop_backend(&self) {
         let started = Instant::now();
         events::emit("shutdown_started", json!({}));
         self.log("shutdown started");
@@ -607,11 +633,7 @@ impl Session {
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
         events::emit("shutdown_complete", json!({"elapsed_ms": elapsed_ms}));
-        let code = self.inner.exit_code.load(Ordering::SeqCst);
-        self.log(&format!(
-            "shutdown complete in {elapsed_ms} ms; exit {code}"
-        ));
-        self.inner.shell.exit(code);
+        self.log(&format!("shutdown complete in {elapsed_ms} ms"));
     }
 
     /// Ends the shell's own helper processes (the webview's), the last step
@@ -628,7 +650,8 @@ impl Session {
         }
     }
 
-    fn log(&self, message: &str) {
+    /// Appends `message` to the shell log (`logs/shell.log` in app data).
+    pub fn log(&self, message: &str) {
         self.inner.prepared.log.line("session", message);
     }
 }

@@ -31,12 +31,15 @@ run shell="tauri": setup
 # installed package (build the .deb, install it, run it without Python, tamper, remove).
 test: setup test-backend test-node test-rust test-wine test-package
 
-# Backend only: lint, migrations check and pytest.
+# Backend only: lint, migrations check and pytest, for the demo (backend/) and for the
+# desktop-django package (python/desktop-django: its wheel, a core-only start).
 test-backend:
     @printf '\033[1;36m==>\033[0m %s\n' "Backend: ruff, makemigrations --check, pytest"
     cd backend && {{py}} -m ruff check . && {{py}} -m ruff format --check .
+    cd python/desktop-django && ../../backend/{{py}} -m ruff check . && ../../backend/{{py}} -m ruff format --check .
     cd backend && DJANGO_SETTINGS_MODULE=flying_stable.settings.dev DESKTOP_DJANGO_APP_DATA_DIR="$(mktemp -d)" {{py}} manage.py makemigrations --check --dry-run
     cd backend && {{py}} -m pytest -q
+    cd python/desktop-django && ../../backend/{{py}} -m pytest -q
 
 # Electron shell (node --test): header rule, guards, lifecycle, token isolation; builds the addon first.
 test-node:

@@ -242,6 +242,26 @@ def test_package_walk_includes_migrations_and_namespace_subpackages(tmp_path):
     ]
 
 
+def test_source_packages_add_the_installed_apps_at_their_install_dir(tmp_path, monkeypatch):
+    backend, site = tmp_path / "backend", tmp_path / "site"
+    for rel in ("backend/app/__init__.py", "backend/manage.py", "site/installed_app/__init__.py"):
+        write(tmp_path / rel, b"")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setattr(stagelib, "SOURCE_APPS", ["installed_app"])
+    assert stagelib.source_packages(backend) == [(backend, "app"), (site, "installed_app")]
+    monkeypatch.setattr(stagelib, "SOURCE_APPS", ["no_such_app_installed"])
+    with pytest.raises(LookupError, match="no_such_app_installed"):
+        stagelib.source_packages(backend)
+
+
+def test_desktop_django_is_frozen_from_its_install_not_from_backend():
+    backend = STAGELIB.parents[2] / "backend"
+    found = {package: root for root, package in stagelib.source_packages(backend)}
+    assert "desktop_django" not in stagelib.project_packages(backend)
+    assert (found["desktop_django"] / "desktop_django" / "templates").is_dir()
+    assert (found["desktop_django"] / "desktop_django" / "migrations" / "0001_initial.py").is_file()
+
+
 def test_sha256sums_line_checks_with_sha256sum_format(tmp_path):
     path = write(tmp_path / "desktop-backend-1.0-linux-x86_64.tar.gz", b"archive")
     digest = hashlib.sha256(b"archive").hexdigest()

@@ -268,8 +268,8 @@ def place_identity(runtime: Path, identity: dict) -> None:
 def source_templates() -> list[str]:
     """Template names (loader-relative) of every ``templates/`` dir of the project."""
     names = []
-    for package in stagelib.project_packages(BACKEND):
-        for tdir in sorted((BACKEND / package).rglob("templates")):
+    for root, package in stagelib.source_packages(BACKEND):
+        for tdir in sorted((root / package).rglob("templates")):
             if tdir.is_dir():
                 names += [
                     stagelib.posix(p.relative_to(tdir))
@@ -282,8 +282,8 @@ def source_templates() -> list[str]:
 def source_static() -> list[str]:
     """Static names (finder-relative) of every ``static/`` dir of the project."""
     names = []
-    for package in stagelib.project_packages(BACKEND):
-        for sdir in sorted((BACKEND / package).rglob("static")):
+    for root, package in stagelib.source_packages(BACKEND):
+        for sdir in sorted((root / package).rglob("static")):
             if sdir.is_dir():
                 names += [
                     stagelib.posix(p.relative_to(sdir)) for p in sdir.rglob("*") if p.is_file()
@@ -333,9 +333,9 @@ def static_checks(runtime: Path, work: Path) -> dict:
 
     # Templates: every template file of the project, at its path under _internal.
     missing = []
-    for package in stagelib.project_packages(BACKEND):
-        for path in (BACKEND / package).rglob("*"):
-            rel = path.relative_to(BACKEND)
+    for root, package in stagelib.source_packages(BACKEND):
+        for path in (root / package).rglob("*"):
+            rel = path.relative_to(root)
             if path.is_file() and "templates" in rel.parts and not (bundle / rel).is_file():
                 missing.append(stagelib.posix(rel))
     if missing:
@@ -667,7 +667,7 @@ def size_report(runtime: Path) -> list[tuple[str, int]]:
     by top-level package (their compressed size)."""
     from PyInstaller.archive.readers import CArchiveReader
 
-    project = set(stagelib.project_packages(BACKEND))
+    project = {package for _root, package in stagelib.source_packages(BACKEND)}
     sizes: dict[str, int] = defaultdict(int)
 
     def by_top(top: str) -> str:

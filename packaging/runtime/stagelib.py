@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -35,6 +36,12 @@ THIRD_PARTY = {
     "asgiref": "asgiref",
     "sqlparse": "sqlparse",
 }
+
+# Installed apps frozen from their source tree like the packages beside manage.py
+# (modules from the file tree, every other file as data), not through PyInstaller's hooks:
+# copy_metadata would ship their .dist-info, whose direct_url.json holds the absolute
+# path of an editable or local install (a build-machine path in the stage).
+SOURCE_APPS = ["desktop_django"]
 
 # Never frozen: dev tools, the builder itself, GUI toolkits nothing here uses.
 EXCLUDED_MODULES = [
@@ -94,6 +101,20 @@ def project_packages(backend: Path) -> list[str]:
     )
 
 
+def source_packages(backend: Path) -> list[tuple[Path, str]]:
+    """``(root, package)`` for every package frozen from source: those beside manage.py
+    (root ``backend``), then each of ``SOURCE_APPS`` at the dir that holds it in this
+    interpreter's env (found with ``importlib.util.find_spec``: located, not imported).
+    Raises ``LookupError`` when one of ``SOURCE_APPS`` is not installed."""
+    found = [(backend, package) for package in project_packages(backend)]
+    for package in SOURCE_APPS:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise LookupError(f"{package} is not installed in this env (scripts/setup.sh)")
+        found.append((Path(spec.submodule_search_locations[0]).parent, package))
+    return found
+
+
 def _walk(root: Path) -> Iterator[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in FORBIDDEN_DIRS)
@@ -104,13 +125,13 @@ def _walk(root: Path) -> Iterator[Path]:
 _MODULE_PART = re.compile(r"[A-Za-z0-9_]+")
 
 
-def package_modules(backend: Path, package: str) -> list[str]:
-    """Dotted names of every module and subpackage of ``package``, from the file tree."""
+def package_modules(root: Path, package: str) -> list[str]:
+    """Dotted names of every module and subpackage of ``root/package``, from the file tree."""
     modules = []
-    for path in _walk(backend / package):
+    for path in _walk(root / package):
         if path.suffix != ".py":
             continue
-        rel = path.relative_to(backend).with_suffix("")
+        rel = path.relative_to(root).with_suffix("")
         parts = list(rel.parts)
         if parts[-1] == "__init__":
             parts.pop()
@@ -120,14 +141,15 @@ def package_modules(backend: Path, package: str) -> list[str]:
     return sorted(modules)
 
 
-def package_data(backend: Path, package: str) -> list[tuple[str, str]]:
-    """PyInstaller ``datas`` for ``package``: every file that is not Python source or
-    bytecode (templates, static sources, ...), minus anything forbidden in the stage."""
+def package_data(root: Path, package: str) -> list[tuple[str, str]]:
+    """PyInstaller ``datas`` for ``root/package``: every file that is not Python source or
+    bytecode (templates, static sources, ...), minus anything forbidden in the stage; each
+    goes to its path relative to ``root``."""
     datas = []
-    for path in _walk(backend / package):
+    for path in _walk(root / package):
         if path.name.endswith(DATA_DROP_SUFFIXES) or forbidden_reason(path.name):
             continue
-        datas.append((str(path), str(path.parent.relative_to(backend))))
+        datas.append((str(path), str(path.parent.relative_to(root))))
     return datas
 
 

@@ -213,10 +213,9 @@ fn probe_project() -> tempfile::TempDir {
     use std::os::unix::fs::symlink as link_dir;
     #[cfg(windows)]
     use std::os::windows::fs::symlink_dir as link_dir;
-    for name in [".venv", "desktop_django"] {
-        link_dir(backend.join(name), dst.path().join(name))
-            .unwrap_or_else(|e| panic!("link {name}: {e}"));
-    }
+    // Only the env: desktop_django is installed in it (python/desktop-django, editable).
+    link_dir(backend.join(".venv"), dst.path().join(".venv"))
+        .unwrap_or_else(|e| panic!("link .venv: {e}"));
     dst
 }
 

@@ -70,8 +70,9 @@ impl AppPaths {
     }
 }
 
-/// The marker file's name; `desktop_django.context_processors` reads the same
-/// name to show the "worker is down" banner (C-PROC-6).
+/// The marker file's name; `desktop_django.context_processors`
+/// (python/desktop-django) reads the same name to show the "worker is down"
+/// banner (C-PROC-6).
 pub const WORKER_DOWN_FILE: &str = "worker-down";
 
 /// `<platform data dir>/<app_id>` without creating it.

@@ -59,7 +59,27 @@ slug="$(tr '[:upper:] ' '[:lower:]-' <<<"$product")"
 arch="$(uname -m)"
 
 step "Bundling $product $version (Tauri: $bundles, $profile build)"
-config="$("$py" -c 'import json, sys; print(json.dumps({"productName": sys.argv[1], "identifier": sys.argv[2], "version": sys.argv[3], "bundle": {"resources": {sys.argv[4] + "/": "runtime/"}}}))' "$product" "$app_id" "$version" "$runtime")"
+# Updates (C-PKG-3): the public key and the default feed are built into the app, from
+# DESKTOP_DJANGO_UPDATE_PUBKEY (the minisign .pub file's text, or its `RW…` line) and
+# DESKTOP_DJANGO_UPDATE_URL (the feed's base URL); without a key the app never updates.
+config="$("$py" - "$product" "$app_id" "$version" "$runtime" <<'PY'
+import base64, json, os, sys
+product, app_id, version, runtime = sys.argv[1:]
+config = {"productName": product, "identifier": app_id, "version": version,
+          "bundle": {"resources": {runtime + "/": "runtime/"}}}
+key = os.environ.get("DESKTOP_DJANGO_UPDATE_PUBKEY", "").strip()
+if key:
+    if "\n" not in key:
+        key = "untrusted comment: minisign public key\n" + key
+    updater = {"pubkey": base64.b64encode((key + "\n").encode()).decode()}
+    url = os.environ.get("DESKTOP_DJANGO_UPDATE_URL", "").strip()
+    if url:
+        updater["endpoints"] = [url.rstrip("/") + "/latest.json"]
+    config["plugins"] = {"updater": updater}
+print(json.dumps(config))
+PY
+)"
+if [ -n "${DESKTOP_DJANGO_UPDATE_PUBKEY:-}" ]; then printf '    %s\n' "updates: signed by the key in DESKTOP_DJANGO_UPDATE_PUBKEY, feed ${DESKTOP_DJANGO_UPDATE_URL:-(none built in)}"; fi
 (cd "$root/shells/tauri" && npx --no-install tauri build $flag --bundles "$bundles" --config "$config")
 # Tauri names artifacts after the product with spaces; ours carry product, version, OS, arch.
 # Installers of earlier runs would end up in SHA256SUMS: only this run's are kept.

@@ -8,6 +8,7 @@
 #      leave no process behind
 #   3. modify the installed desktop-backend: the app must refuse it (startup error, exit != 0)
 #   4. `dpkg -r` and `dpkg --purge`: the user's app-data dir and database are untouched
+#   5. updates, A to B, and every bad update refused: scripts/test-update.sh
 #
 # Installing needs root (CI runs as root) or passwordless sudo; without either this prints why
 # it is skipped and exits 0 — the package is still built and checksummed by `just package`.
@@ -26,6 +27,11 @@ if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo -n"
 fi
 
+# The update test (scripts/test-update.sh) needs A built with an update key: a test key pair,
+# made once and kept in the target dir, never in the repository.
+keys="${CARGO_TARGET_DIR:-$root/target}/test-update-keys"
+[ -f "$keys/desktop-django.pub" ] || (cd "$root" && cargo run -q -p cli -- keygen --out-dir "$keys" >/dev/null)
+export DESKTOP_DJANGO_UPDATE_PUBKEY="$(cat "$keys/desktop-django.pub")"
 "$root/scripts/package.sh" tauri --debug
 out="${CARGO_TARGET_DIR:-$root/target}/package"
 deb="$(ls -t "$out"/*-linux-*.deb | head -n 1)"
@@ -40,6 +46,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# B's build (test-update.sh) replaces the installers in $out: keep A's.
+cp "$deb" "$work/" && deb="$work/$(basename "$deb")"
 
 step "Installing $(basename "$deb") (dpkg -i)"
 $sudo dpkg -i "$deb" >/dev/null
@@ -110,3 +119,5 @@ $sudo dpkg --purge "$pkg" >/dev/null 2>&1
 [ ! -e "$binary" ] || fail "$binary is still installed"
 [ "$(sha256sum "$data/app.sqlite3" | cut -d' ' -f1)" = "$before" ] || fail "the database changed on removal"
 note "app data and database untouched: $data"
+
+"$root/scripts/test-update.sh" "$deb" "$keys"

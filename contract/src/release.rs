@@ -95,6 +95,10 @@ pub enum UpdateError {
         expected: String,
         actual: String,
     },
+    /// A connected updater's own check of the downloaded installer (the
+    /// feed's per-artifact minisign signature) failed.
+    #[error("the downloaded installer's signature does not verify (tampered or truncated): {0}")]
+    ArtifactSignature(String),
 }
 
 impl UpdateError {
@@ -111,6 +115,7 @@ impl UpdateError {
             UpdateError::UnknownArtifact(_) => 16,
             UpdateError::SizeMismatch { .. } => 17,
             UpdateError::HashMismatch { .. } => 18,
+            UpdateError::ArtifactSignature(_) => 19,
         }
     }
 }
@@ -377,6 +382,7 @@ mod tests {
                 expected: String::new(),
                 actual: String::new(),
             },
+            UpdateError::ArtifactSignature(String::new()),
         ];
         let mut codes: Vec<i32> = all.iter().map(UpdateError::exit_code).collect();
         codes.sort();

@@ -219,6 +219,8 @@ pub struct Session {
 
 struct Inner {
     prepared: Prepared,
+    /// Moved out of `prepared` so that [`Session::release_instance`] can drop it.
+    instance: Mutex<Option<crate::instance::InstanceLock>>,
     shell: Box<dyn Shell>,
     autoquit: Option<Duration>,
     origin: Mutex<Option<String>>,
@@ -233,13 +235,14 @@ struct Inner {
 
 impl Session {
     /// Creates the session; nothing runs until [`Session::start`].
-    pub fn new(prepared: Prepared, shell: impl Shell) -> Session {
+    pub fn new(mut prepared: Prepared, shell: impl Shell) -> Session {
         let autoquit = std::env::var(AUTOQUIT_ENV)
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_millis);
         Session {
             inner: Arc::new(Inner {
+                instance: Mutex::new(prepared.instance.take()),
                 prepared,
                 shell: Box::new(shell),
                 autoquit,
@@ -611,6 +614,13 @@ impl Session {
         }
         self.stop_backend();
         true
+    }
+
+    /// Releases the single-instance lock (C-PROC-7) before this process
+    /// exits, for a restart into an updated app: otherwise the new process
+    /// could find it still held and exit as a second instance.
+    pub fn release_instance(&self) {
+        drop(lock(&self.inner.instance).take());
     }
 
     fn shutdown(&self) {

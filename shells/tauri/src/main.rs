@@ -11,10 +11,15 @@
 //! - "Open App Data Folder" is the Tauri command `open_app_data_folder`,
 //!   granted by `capabilities/backend-origin.json` to the exact backend origin
 //!   only, added at runtime once the port is known (C-SHELL-2).
+//! - "Check for Updates…" (and a check at start-up when a feed is
+//!   configured) installs a newer release only if its signed release manifest
+//!   allows it (C-PKG-3, `update.rs`).
 //! - A second launch on the same app-data dir focuses the first window and
 //!   exits before any backend starts (C-PROC-7, `tauri-plugin-single-instance`;
 //!   without a D-Bus session bus, `contract::instance`'s lock still makes it
 //!   exit, just without the focus).
+
+mod update;
 
 use std::sync::Mutex;
 
@@ -37,6 +42,7 @@ const BACKEND_CAPABILITY: &str = include_str!("../capabilities/backend-origin.js
 /// Menu item ids.
 const MENU_OPEN_APP_DATA: &str = "open-app-data-folder";
 const MENU_QUIT: &str = "quit";
+const MENU_CHECK_UPDATES: &str = "check-for-updates";
 
 /// The shell's own pages and UI state, shared by the URI scheme handler, the
 /// navigation guards and the [`Shell`] adapter.
@@ -77,6 +83,7 @@ fn main() {
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             focus(app)
         }))
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(state)
         .register_uri_scheme_protocol(SCHEME, |ctx, request| {
             let state = ctx.app_handle().state::<ShellState>();
@@ -99,6 +106,7 @@ fn main() {
             match event.id().as_ref() {
                 MENU_OPEN_APP_DATA => session.open_app_data_folder(),
                 MENU_QUIT => session.request_quit(),
+                MENU_CHECK_UPDATES => update::check(app, update::Trigger::Menu),
                 _ => {}
             }
         })
@@ -126,6 +134,7 @@ fn main() {
                 .on_new_window(|_, _| NewWindowResponse::Deny)
                 .build()?;
             session.splash_shown();
+            update::check(app.handle(), update::Trigger::Startup);
             Ok(())
         })
         .build(context)
@@ -324,9 +333,16 @@ fn app_menu(app: &AppHandle) -> tauri::Result<Menu<tauri::Wry>> {
         true,
         None::<&str>,
     )?;
+    let updates = MenuItem::with_id(
+        app,
+        MENU_CHECK_UPDATES,
+        "Check for Updates…",
+        true,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, MENU_QUIT, "Quit", true, Some("CmdOrCtrl+Q"))?;
     let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Submenu::with_items(app, product, true, &[&open, &separator, &quit])?;
+    let menu = Submenu::with_items(app, product, true, &[&open, &updates, &separator, &quit])?;
     Menu::with_items(app, &[&menu])
 }
 

@@ -3,7 +3,8 @@
 # The secret key comes from DESKTOP_DJANGO_SIGNING_KEY (the text of a minisign secret key file;
 # its password, if any, in DESKTOP_DJANGO_SIGNING_KEY_PASSWORD), never from the repository.
 # MIN_VERSION (default 0.0.0) is the oldest installed version the release may update;
-# EXPIRES_IN_DAYS (default 90) when updaters start refusing it.
+# EXPIRES_IN_DAYS (default 90) when updaters start refusing it. BASE_URL, where the files will be
+# served from, also writes the updater feed (latest.json and a .sig per installer).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,4 +22,4 @@ artifacts=("$out"/*-"$version"-*.{deb,rpm,AppImage,dmg,setup.exe,msi,tar.gz})
 printf '\033[1;36m==>\033[0m %s\n' "Signing release.json for $app_id $version (${#artifacts[@]} artifacts)"
 cargo run -q -p cli -- release-manifest --app-id "$app_id" --version "$version" \
   --min-version "${MIN_VERSION:-0.0.0}" --expires-in-days "${EXPIRES_IN_DAYS:-90}" \
-  --out "$out/release.json" "${artifacts[@]}"
+  ${BASE_URL:+--base-url "$BASE_URL"} --out "$out/release.json" "${artifacts[@]}"

@@ -11,7 +11,7 @@ skip() { printf '    %s\n' "$*"; }
 # --- System packages (WebKitGTK for wry/Tauri, Xvfb for headless runs; xdotool and dbus
 # for the Tauri shell's tests: pressing the page's button, a private session bus) ----
 apt_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev
-  libayatana-appindicator3-dev xvfb xauth xdotool dbus pkg-config)
+  libayatana-appindicator3-dev libssl-dev xvfb xauth xdotool dbus pkg-config)
 system_packages() {
   [ "$(uname -s)" = Linux ] || { skip "system packages: nothing to install on $(uname -s)"; return; }
   command -v dpkg-query >/dev/null || { skip "system packages: not Debian/Ubuntu, install WebKitGTK 4.1 and Xvfb yourself"; return; }

@@ -141,7 +141,7 @@ ours() { grep -lzx "DESKTOP_DJANGO_TEST_MARKER=$marker" /proc/[0-9]*/environ 2>/
 wait_for() {
   local n
   for _ in $(seq 900); do
-    n="$(awk -v after="${3:-0}" -v ev="\"event\":\"$2\"" 'NR > after && index($0, ev) { print NR; exit }' "$1" 2>/dev/null)"
+    n="$(awk -v after="${3:-0}" -v ev="\"event\":\"$2\"" 'NR > after && index($0, ev) { print NR; exit }' "$1" 2>/dev/null || true)"
     [ -n "$n" ] && { echo "$n"; return; }
     sleep 0.1
   done

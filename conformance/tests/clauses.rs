@@ -196,8 +196,8 @@ fn query(path: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A copy of `conformance/fixtures/probe_site` in a temp dir, with `.venv` and `desktop_django`
-/// linked from the demo backend: a second project that installs desktop_django (C-SHELL-5).
+/// A copy of `conformance/fixtures/probe_site` in a temp dir, with `.venv` linked from the demo
+/// backend: a second project that installs desktop_django (C-SHELL-5).
 fn probe_project() -> tempfile::TempDir {
     let src = conformance::workspace()
         .join("conformance")
@@ -1408,8 +1408,14 @@ fn c_ready_1_health_reports_ready() {
         let applied = sqlite::applied_migrations(&l.app_data.join("app.sqlite3"))
             .unwrap_or_else(|e| panic!("{e}"));
         let backend_dir = conformance::workspace().join("backend");
+        let package_dir = conformance::workspace().join("python/desktop-django/src");
         for app in ["ponies", "routines", "desktop_django"] {
-            let dir = backend_dir.join(app).join("migrations");
+            let root = if app == "desktop_django" {
+                &package_dir
+            } else {
+                &backend_dir
+            };
+            let dir = root.join(app).join("migrations");
             let files: Vec<String> = std::fs::read_dir(&dir)
                 .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
                 .flatten()

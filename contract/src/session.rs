@@ -283,7 +283,23 @@ impl Session {
         let session = self.clone();
         let handle = std::thread::Builder::new()
             .name("contract-startup".into())
-            .spawn(move || session.run_startup())
+            .spawn(move || {
+                // A bug must end in the error page and a log line, never in
+                // a splash that waits forever (C-READY-3).
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    session.run_startup()
+                }));
+                if let Err(panic) = run {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    session.fail(&format!(
+                        "internal error while starting the backend: {what}"
+                    ));
+                }
+            })
             .expect("cannot start the startup thread");
         *lock(&self.inner.startup) = Some(handle);
     }

@@ -1,9 +1,8 @@
 import os
 
 import pytest
-from django.test import Client
-
 from desktop_django import auth, tickets
+from django.test import Client
 
 PORT = 8123
 HOST = f"127.0.0.1:{PORT}"

@@ -1,7 +1,6 @@
 """C-AUTH-2, -3, -6: the request gate."""
 
 import pytest
-
 from desktop_django import auth
 
 from .conftest import PORT

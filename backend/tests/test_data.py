@@ -5,10 +5,10 @@ import sqlite3
 import stat
 
 import pytest
-from django.test import override_settings
-
 from desktop_django import conf, database
 from desktop_django.models import FirstRun
+from django.test import override_settings
+
 from ponies.models import Pony
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")

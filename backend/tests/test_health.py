@@ -4,9 +4,8 @@ import hashlib
 import hmac
 
 import pytest
-from django.test import Client
-
 from desktop_django import conf
+from django.test import Client
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@
 import signal
 
 import pytest
+from desktop_django.signals import backend_starting
 from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
-from desktop_django.signals import backend_starting
 from routines import tasks
 from routines.models import Routine
 

@@ -1,7 +1,6 @@
 """C-AUTH-5: one-time tickets and the bootstrap redirect."""
 
 import pytest
-
 from desktop_django import auth, tickets
 from desktop_django.middleware import BOOTSTRAP_PATH, TICKET_PATH
 

@@ -61,6 +61,8 @@ pub const ALL: &[Clause] = &[
     must("C-DATA-4", "per-install secret"),
     should("C-DATA-5", "backup before migrate"),
     must("C-DATA-6", "logs and rotation"),
+    must("C-DATA-7", "a migration never loses data"),
+    must("C-DATA-8", "no silent downgrade"),
     must("C-SHELL-1", "navigation guard"),
     must("C-SHELL-2", "narrow bridge"),
     must("C-SHELL-3", "events file"),

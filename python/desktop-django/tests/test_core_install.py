@@ -25,7 +25,11 @@ SETTINGS = textwrap.dedent(
 
     SECRET_KEY = "core-install-test-" + "x" * 50
     INSTALLED_APPS = ["django.contrib.contenttypes", "desktop_django"]
-    MIDDLEWARE = ["desktop_django.middleware.DesktopAuthMiddleware"]
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    MIDDLEWARE = [
+        "desktop_django.middleware.DesktopAuthMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+    ]
     ROOT_URLCONF = "desktop_django.urls"
     TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
     DATABASES = {

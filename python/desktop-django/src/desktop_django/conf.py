@@ -1,6 +1,8 @@
 """Settings helpers for a desktop-wrapped Django project (C-DATA-1, -2, -4, -6).
 
-Import these from a settings module; nothing here touches Django's app registry.
+The building blocks of ``desktop_django.settings.configure``. Importing this module reads
+no file and creates no folder; ``app_data_dir``, ``secret_key`` and ``logging_config``
+write to the app-data dir when called. Nothing here touches Django's app registry.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import platformdirs
 
 APP_DATA_ENV = "DESKTOP_DJANGO_APP_DATA_DIR"
 TOKEN_ENV = "DESKTOP_DJANGO_AUTH_TOKEN"  # noqa: S105 (a variable name, not a secret)
+MODE_ENV = "DESKTOP_DJANGO_MODE"  # "dev" or "packaged", set by the shell on both roles
 
 # C-DATA-2: every connection runs with these. Values as `PRAGMA x` reports them back.
 SQLITE_PRAGMAS: dict[str, str] = {
@@ -42,18 +45,28 @@ def load_desktop_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     return data
 
 
-def app_data_dir(app_id: str) -> Path:
-    """Resolve and create the per-user, per-app data dir (C-DATA-1).
+def app_data_path(app_id: str) -> Path:
+    """Resolve the per-user, per-app data dir without touching the disk (C-DATA-1).
 
     ``$DESKTOP_DJANGO_APP_DATA_DIR`` wins; otherwise the platform user data dir for
-    ``app_id`` (XDG data dir, ~/Library/Application Support, or roaming %APPDATA%).
-    Created with mode 0700 on POSIX (an existing dir is tightened to 0700 too).
+    ``app_id`` (XDG data dir, ~/Library/Application Support, or roaming %APPDATA%), the
+    same place as the shell's ``contract::paths::default_root``.
     """
     override = os.environ.get(APP_DATA_ENV, "").strip()
     if override:
-        path = Path(override)
-    else:
-        path = Path(platformdirs.user_data_dir(app_id, appauthor=False, roaming=True))
+        return Path(override)
+    return Path(platformdirs.user_data_dir(app_id, appauthor=False, roaming=True))
+
+
+def app_data_dir(app_id: str) -> Path:
+    """Resolve and create the per-user, per-app data dir (C-DATA-1): ``app_data_path``,
+    created with mode 0700 on POSIX (an existing dir is tightened to 0700 too).
+
+    It writes to disk, so call it only from settings that a shell runs (what
+    ``desktop_django.settings.configure`` does), never at import time of a module that
+    every ``manage.py`` call loads.
+    """
+    path = app_data_path(app_id)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if os.name == "posix":
         os.chmod(path, 0o700)

@@ -4,9 +4,10 @@
 //! A role's argv is the *manage prefix*, the argv that stands for
 //! `manage.py`, followed by the role's management command:
 //!
-//! * Dev: `[<project>/.venv/bin/python, <project>/manage.py]`
-//!   (`.venv\Scripts\python.exe` on Windows; `DESKTOP_DJANGO_PYTHON`
-//!   overrides the interpreter); settings from `desktop.toml`'s `settings.dev`.
+//! * Dev: `[<python>, <project>/manage.py]`, the interpreter found by
+//!   [`python_candidates`] (`DESKTOP_DJANGO_PYTHON`, `desktop.toml`'s
+//!   `python`, `.venv`, `venv`, `$VIRTUAL_ENV`); settings from
+//!   `desktop.toml`'s `settings.dev`.
 //! * Packaged: `[<runtime>/desktop-backend/desktop-backend]`, a frozen
 //!   executable whose argv mirrors `manage.py`, named by the runtime manifest
 //!   [`MANIFEST_NAME`] ([`crate::manifest`]), found beside the executable, in
@@ -95,8 +96,10 @@ pub struct LaunchSpec {
 pub enum LaunchError {
     #[error(transparent)]
     Project(#[from] ProjectError),
-    #[error("Python interpreter not found at {0} (create the backend env, or set {PYTHON_ENV})")]
+    #[error("the backend program {0} is missing (reinstall the app)")]
     NoInterpreter(PathBuf),
+    #[error("no Python interpreter for the project: looked for {} (create a venv in the project, set python = \"…\" in desktop.toml, or set {PYTHON_ENV})", list(.tried))]
+    NoPython { tried: Vec<PathBuf> },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error(
@@ -155,22 +158,19 @@ impl LaunchSpec {
             })
     }
 
-    /// The dev-mode spec: the project's `.venv` interpreter unless
-    /// `python_override` (from `DESKTOP_DJANGO_PYTHON`) is given.
+    /// The dev-mode spec, with the first interpreter of
+    /// [`python_candidates`] that exists (`python_override`, from
+    /// `DESKTOP_DJANGO_PYTHON`, is taken as given: it may be a command on
+    /// `PATH`). Errors: [`LaunchError::NoPython`] listing every place tried.
     pub fn dev(project: &Project, python_override: Option<PathBuf>) -> Result<Self, LaunchError> {
         let interpreter = match python_override {
             Some(python) => python,
             None => {
-                let venv = project.dir.join(".venv");
-                let python = if cfg!(windows) {
-                    venv.join("Scripts").join("python.exe")
-                } else {
-                    venv.join("bin").join("python")
-                };
-                if !python.exists() {
-                    return Err(LaunchError::NoInterpreter(python));
+                let tried = python_candidates(project, env_path("VIRTUAL_ENV"));
+                match tried.iter().find(|p| p.is_file()) {
+                    Some(python) => python.clone(),
+                    None => return Err(LaunchError::NoPython { tried }),
                 }
-                python
             }
         };
         Ok(LaunchSpec {
@@ -270,6 +270,32 @@ pub fn resolve(
     Ok((project, spec))
 }
 
+/// Where a project's dev interpreter may be, in order: `desktop.toml`'s
+/// `python` (an explicit choice wins over guesses), the project's `.venv`
+/// and `venv` (the two names `python -m venv` guides use), then the active
+/// virtual env (`virtual_env`, from `$VIRTUAL_ENV`).
+pub fn python_candidates(project: &Project, virtual_env: Option<PathBuf>) -> Vec<PathBuf> {
+    let in_venv = |venv: PathBuf| {
+        if cfg!(windows) {
+            venv.join("Scripts").join("python.exe")
+        } else {
+            venv.join("bin").join("python")
+        }
+    };
+    project
+        .python
+        .clone()
+        .into_iter()
+        .chain([".venv", "venv"].map(|d| in_venv(project.dir.join(d))))
+        .chain(virtual_env.map(in_venv))
+        .collect()
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
 fn env_path(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
         .filter(|v| !v.is_empty())
@@ -278,6 +304,41 @@ fn env_path(name: &str) -> Option<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    const VENV_PYTHON: &str = if cfg!(windows) {
+        "Scripts/python.exe"
+    } else {
+        "bin/python"
+    };
+
+    #[test]
+    fn python_is_looked_for_in_order_and_the_first_found_wins() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::write(
+            dir.join("desktop.toml"),
+            format!("python = \"tools/py\"\n{TOML}"),
+        )
+        .unwrap();
+        let project = Project::load(dir).unwrap();
+        let active = dir.join("active-env");
+        let tried = python_candidates(&project, Some(active.clone()));
+        assert_eq!(
+            tried,
+            [
+                dir.join("tools/py"),
+                dir.join(".venv").join(VENV_PYTHON),
+                dir.join("venv").join(VENV_PYTHON),
+                active.join(VENV_PYTHON),
+            ]
+        );
+        // Only `venv/` exists: it is chosen over the missing ones before it.
+        let venv_python = dir.join("venv").join(VENV_PYTHON);
+        std::fs::create_dir_all(venv_python.parent().unwrap()).unwrap();
+        std::fs::write(&venv_python, "").unwrap();
+        let spec = LaunchSpec::dev(&project, None).unwrap();
+        assert_eq!(spec.program(), venv_python);
+    }
+
     use super::*;
 
     const TOML: &str = "app_id = \"t.app\"\nproduct_name = \"T\"\n[settings]\ndev = \"s.dev\"\npackaged = \"s.packaged\"\n";
@@ -385,10 +446,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("desktop.toml"), TOML).unwrap();
         let project = Project::load(tmp.path()).unwrap();
-        assert!(matches!(
-            LaunchSpec::dev(&project, None),
-            Err(LaunchError::NoInterpreter(_))
-        ));
+        match LaunchSpec::dev(&project, None) {
+            Err(LaunchError::NoPython { tried }) => {
+                assert!(tried[0].ends_with(Path::new(".venv").join(VENV_PYTHON)));
+                assert!(tried[1].ends_with(Path::new("venv").join(VENV_PYTHON)));
+            }
+            other => panic!("{other:?}"),
+        }
         let spec = LaunchSpec::dev(&project, Some("python3".into())).unwrap();
         assert_eq!(spec.program(), Path::new("python3"));
         assert_eq!(spec.settings_module, "s.dev");

@@ -27,6 +27,9 @@ pub struct Project {
     pub settings_dev: String,
     /// Settings module for packaged mode.
     pub settings_packaged: String,
+    /// The dev-mode interpreter named by `python = "…"`, resolved relative to
+    /// `desktop.toml`; `None` to look for a venv ([`crate::launch`]).
+    pub python: Option<PathBuf>,
 }
 
 /// Why a project could not be found or read.
@@ -51,6 +54,7 @@ struct RawFile {
     app_id: String,
     product_name: String,
     icon: Option<String>,
+    python: Option<String>,
     settings: RawSettings,
 }
 
@@ -94,6 +98,10 @@ impl Project {
             icon: raw.icon.map(|icon| dir.join(icon)),
             settings_dev: raw.settings.dev,
             settings_packaged: raw.settings.packaged,
+            python: raw
+                .python
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| dir.join(p.trim())),
         })
     }
 

@@ -70,8 +70,13 @@ def test_secret_keys_differ_per_install(tmp_path):
     assert conf.secret_key(tmp_path / "a") != conf.secret_key(tmp_path / "b")
 
 
-def test_packaged_settings_use_the_per_install_secret(settings):
-    assert (settings.DESKTOP_DJANGO_APP_DATA_DIR / "secret_key").read_text() == settings.SECRET_KEY
+def test_packaged_settings_use_the_per_install_secret_and_dev_the_projects(settings):
+    from flying_stable.settings import base, packaged
+
+    key_file = settings.DESKTOP_DJANGO_APP_DATA_DIR / "secret_key"
+    assert packaged.DESKTOP_DJANGO_APP_DATA_DIR == settings.DESKTOP_DJANGO_APP_DATA_DIR
+    assert key_file.read_text() == packaged.SECRET_KEY != base.SECRET_KEY
+    assert settings.SECRET_KEY == base.SECRET_KEY  # dev mode (tests.settings) keeps its own
 
 
 def test_logging_config_rotates_into_logs(tmp_path):

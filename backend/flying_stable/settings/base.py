@@ -1,21 +1,21 @@
-"""Settings shared by dev and packaged mode (C-DATA-1: they differ only in DEBUG and
-where static files come from)."""
+"""The Flying Stable project's own settings: a plain Django settings module.
+
+Nothing here knows about the desktop runtime. ``dev.py`` and ``packaged.py`` are the
+desktop settings modules that ``desktop.toml`` names; each imports this one and makes it
+desktop settings with one ``desktop_django.settings.configure(globals(), ...)`` call, the
+same route as wrapping any other project (docs/wrapping.md).
+"""
 
 from pathlib import Path
 
-from desktop_django import conf
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-DESKTOP = conf.load_desktop_toml(BASE_DIR / "desktop.toml")
-DESKTOP_DJANGO_APP_DATA_DIR = conf.app_data_dir(DESKTOP["app_id"])
-DESKTOP_DJANGO_PRODUCT_NAME = DESKTOP.get("product_name", "Flying Stable")
 DESKTOP_DJANGO_VERSION = "0.1.0"
 DESKTOP_DJANGO_FIRST_RUN = "ponies.seed.seed_roster"
 
-SECRET_KEY = conf.secret_key(DESKTOP_DJANGO_APP_DATA_DIR)  # C-DATA-4, per install
+# Dev only: configure() swaps in a per-install key for packaged mode (C-DATA-4).
+SECRET_KEY = "django-insecure-flying-stable-dev-only-not-for-packaged-builds"  # noqa: S105
 DEBUG = False
-# desktop_django's middleware enforces the exact host:port; this is Django's own layer.
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS: list[str] = []
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -23,14 +23,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
-    "desktop_django",
     "ponies",
     "routines",
 ]
 
 MIDDLEWARE = [
-    "desktop_django.middleware.DesktopAuthMiddleware",  # first: gates /static/ too
     "django.middleware.security.SecurityMiddleware",
+    # Dev mode runs under waitress, not runserver: WhiteNoise serves static files there too.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",  # C-AUTH-7
@@ -51,18 +50,15 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.messages.context_processors.messages",
                 "flying_stable.context.desktop",
-                "desktop_django.context_processors.runtime",  # C-PROC-6 banner
             ],
         },
     },
 ]
 
-DATABASES = conf.sqlite_databases(DESKTOP_DJANGO_APP_DATA_DIR)  # C-DATA-2
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-LOGGING = conf.logging_config(DESKTOP_DJANGO_APP_DATA_DIR)  # C-DATA-6
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -1,14 +1,11 @@
-"""Packaged mode: DEBUG off, static files from STATIC_ROOT (``collectstatic`` runs when
-the bundle is staged), compressed and cache-busted by WhiteNoise."""
+"""Packaged mode: the project's settings made desktop settings with the per-install secret
+(C-DATA-4), DEBUG off, and static files from STATIC_ROOT (``collectstatic`` runs when the
+bundle is staged), compressed and cache-busted by WhiteNoise; from an uncollected checkout
+WhiteNoise serves them from the apps instead."""
+
+from desktop_django.settings import configure
 
 from .base import *  # noqa: F403
-from .base import STATIC_ROOT
+from .base import BASE_DIR
 
-DEBUG = False
-
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "desktop_django.storage.ForgivingManifestStorage"},
-}
-# Not collected (packaged settings run from a checkout): serve from the apps instead.
-WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+configure(globals(), desktop_toml=BASE_DIR / "desktop.toml", packaged=True, tasks=True)

@@ -1,8 +1,10 @@
 """desktop_django: the Python half of the Desktop Django runtime contract.
 
-Add ``"desktop_django"`` to INSTALLED_APPS, ``"desktop_django.middleware.DesktopAuthMiddleware"``
-as the first MIDDLEWARE entry, and ``path("", include("desktop_django.urls"))`` to the root
-URLconf. See docs/architecture.md for the wire protocol.
+A project's ``desktop_settings.py`` does ``from project.settings import *`` and then
+``desktop_django.settings.configure(globals(), ...)``, which installs the app and puts
+``DesktopAuthMiddleware`` first; a ``desktop_urls.py`` includes ``desktop_django.urls``
+before the project's patterns (docs/wrapping.md). Importing this package reads no file.
+See docs/architecture.md for the wire protocol.
 """
 
 __version__ = "0.1.0"

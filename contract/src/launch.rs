@@ -89,6 +89,9 @@ pub struct LaunchSpec {
     /// Packaged mode: the SHA-256 and size the runtime manifest gives for
     /// the program `manage[0]` (C-PKG-1).
     pub expected: Option<FileDigest>,
+    /// Whether the worker role runs (`desktop.toml`'s `worker`): only for a
+    /// project that uses the task queue (C-PROC-1).
+    pub worker: bool,
 }
 
 /// Why no launch spec could be resolved.
@@ -179,6 +182,7 @@ impl LaunchSpec {
             project_dir: project.dir.clone(),
             settings_module: project.settings_dev.clone(),
             expected: None,
+            worker: project.worker,
         })
     }
 
@@ -206,6 +210,7 @@ impl LaunchSpec {
             project_dir: project.dir.clone(),
             settings_module: project.settings_packaged.clone(),
             expected,
+            worker: project.worker,
         };
         Ok((project, spec))
     }

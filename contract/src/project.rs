@@ -30,6 +30,9 @@ pub struct Project {
     /// The dev-mode interpreter named by `python = "…"`, resolved relative to
     /// `desktop.toml`; `None` to look for a venv ([`crate::launch`]).
     pub python: Option<PathBuf>,
+    /// `worker = false` for a project without the task queue: only the web
+    /// role runs (default `true`, C-PROC-1).
+    pub worker: bool,
 }
 
 /// Why a project could not be found or read.
@@ -55,6 +58,7 @@ struct RawFile {
     product_name: String,
     icon: Option<String>,
     python: Option<String>,
+    worker: Option<bool>,
     settings: RawSettings,
 }
 
@@ -102,6 +106,7 @@ impl Project {
                 .python
                 .filter(|p| !p.trim().is_empty())
                 .map(|p| dir.join(p.trim())),
+            worker: raw.worker.unwrap_or(true),
         })
     }
 

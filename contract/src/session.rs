@@ -445,6 +445,11 @@ impl Session {
         let p = &self.inner.prepared;
         let log_path = p.log.path().display().to_string();
         self.log("the task worker is down: 3 restarts in 60 s; not restarting it");
+        // Also where a person running the shell from a terminal sees it.
+        eprintln!(
+            "{}: the task worker keeps crashing and was stopped; see {log_path}",
+            p.project.product_name
+        );
         if let Err(e) = std::fs::write(p.paths.worker_down(), &log_path) {
             self.log(&format!("cannot write the worker-down marker: {e}"));
         }

@@ -223,8 +223,10 @@ impl Supervisor {
             json!({"port": port, "elapsed_ms": elapsed_ms}),
         );
 
-        // 3. The worker, after readiness (C-PROC-1).
-        self.spawn_role(Role::Worker).map_err(|m| (m, false))?;
+        // 3. The worker, after readiness, for a project that has one (C-PROC-1).
+        if self.config.spec.worker {
+            self.spawn_role(Role::Worker).map_err(|m| (m, false))?;
+        }
         Ok(())
     }
 

@@ -32,6 +32,7 @@ pub fn spec() -> LaunchSpec {
         project_dir: fixtures_dir(),
         settings_module: "fake.settings".into(),
         expected: None,
+        worker: true,
     }
 }
 

@@ -127,7 +127,12 @@ fn load(session: &Session, url: &str) -> Result<(), String> {
         for asset in asset_urls(&html) {
             let asset_url = resolve(&url, &asset)?;
             if !asset_url.starts_with(&format!("{origin}/")) {
-                continue; // a webview would fetch it; this shell keeps to its origin
+                // This shell keeps to its origin; a webview would try, and the CSP would block it.
+                eprintln!(
+                    "desktop-django-headless: not loaded: {} is from another origin (the Content-Security-Policy blocks it, and it breaks offline)",
+                    strip_query(&asset_url)
+                );
+                continue;
             }
             let r = get(&client, &asset_url, &cookies)?;
             if !r.status().is_success() {

@@ -135,9 +135,19 @@ pub fn check(dir: &Path) -> Vec<Finding> {
                 String::from_utf8_lossy(&o.stdout),
                 String::from_utf8_lossy(&o.stderr)
             );
-            let warnings: Vec<&str> = text
-                .lines()
-                .filter(|l| l.contains(": (") && l.contains(".W"))
+            // `path: (app.W001) message` lines, each maybe followed by `\tHINT: …`.
+            let lines: Vec<&str> = text.lines().collect();
+            let warnings: Vec<(&str, &str)> = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.contains(": (") && l.contains(".W"))
+                .map(|(i, l)| {
+                    let hint = lines
+                        .get(i + 1)
+                        .and_then(|h| h.trim().strip_prefix("HINT:"))
+                        .unwrap_or("a page still loads, but read the message");
+                    (*l, hint.trim())
+                })
                 .collect();
             if !o.status.success() {
                 out.push(finding(
@@ -151,12 +161,8 @@ pub fn check(dir: &Path) -> Vec<Finding> {
                 ));
                 return out;
             }
-            for w in &warnings {
-                out.push(finding(
-                    Level::Warning,
-                    w.trim().to_string(),
-                    "see the hint above; a page still loads",
-                ));
+            for (warning, hint) in &warnings {
+                out.push(finding(Level::Warning, warning.trim(), *hint));
             }
             out.push(finding(
                 Level::Ok,

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// Runs the suite on another Django project (a dir with `desktop.toml`) instead of the demo:
+/// the clauses that do not need the demo's pages apply to any wrapped project.
+pub const BACKEND_ENV: &str = "DESKTOP_DJANGO_CONFORMANCE_BACKEND";
+
 /// One shell's descriptor, as written in its `conformance.toml` (placeholders not yet expanded).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -53,11 +57,15 @@ pub struct Placeholders {
 
 impl Placeholders {
     /// The placeholders of this workspace: `{target_dir}` is `CARGO_TARGET_DIR`, else the target
-    /// dir this test binary was built into, else `<workspace>/target`.
+    /// dir this test binary was built into, else `<workspace>/target`; `{backend}` is
+    /// [`BACKEND_ENV`] (another project to run the suite on), else `<workspace>/backend`.
     pub fn for_workspace(workspace: &Path) -> Self {
         Placeholders {
             target_dir: target_dir(workspace),
-            backend: workspace.join("backend"),
+            backend: std::env::var_os(BACKEND_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| workspace.join("backend")),
             workspace: workspace.to_path_buf(),
             exe: std::env::consts::EXE_SUFFIX.to_string(),
         }

@@ -165,7 +165,10 @@ step "Login and an admin add through the ticket-bootstrapped cookie (conformance
 DJANGO_SUPERUSER_PASSWORD="wrap-test-password-1" "$cli" manage --project . -- \
   createsuperuser --noinput --username admin --email admin@localhost >/dev/null 2>&1
 (cd "$root" && DESKTOP_DJANGO_WRAPPED_PROJECT="$project" DESKTOP_DJANGO_WRAPPED_PASSWORD="wrap-test-password-1" \
-  DESKTOP_DJANGO_CONFORMANCE_SHELLS=headless cargo test -q -p conformance --test wrapped -- --ignored 2>&1 | grep -E '^test |test result|panicked' | sed 's/^/    /')
+  DESKTOP_DJANGO_CONFORMANCE_SHELLS=headless cargo test -q -p conformance --test wrapped -- --ignored) \
+  >"$work/wrapped.out" 2>&1 || { cat "$work/wrapped.out"; fail "the wrapped project's login or admin add failed"; }
+grep -q 'test result: ok. 1 passed' "$work/wrapped.out" || fail "the wrapped test did not run: $(cat "$work/wrapped.out")"
+note "logged in with the desktop token cookie, added an item in the admin, quit cleanly"
 
 # --- 6. Nothing of the project was edited -----------------------------------------------------
 step "The project's own files are untouched"

@@ -91,13 +91,20 @@ Written by `desktop-django init`; the project's URLconf stays as it is.
 
 from importlib import import_module
 
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 from django.urls import include, path
 
 from {settings} import ROOT_URLCONF as PROJECT_URLCONF
 
 _project = import_module(PROJECT_URLCONF)
 
-urlpatterns = [path("", include("desktop_django.urls")), *_project.urlpatterns]
+urlpatterns = [
+    path("", include("desktop_django.urls")),
+    *_project.urlpatterns,
+    # Dev mode runs under waitress, not runserver: static files while DEBUG is on (an empty
+    # list otherwise; packaged mode serves them with WhiteNoise).
+    *staticfiles_urlpatterns(),
+]
 
 # The project's error views, if it has its own.
 for _name in ("handler400", "handler403", "handler404", "handler500"):

@@ -29,6 +29,8 @@ pub const MANIFEST_NAME: &str = "desktop-runtime.json";
 pub const MANIFEST_ENV: &str = "DESKTOP_DJANGO_RUNTIME_MANIFEST";
 /// Overrides the dev-mode interpreter.
 pub const PYTHON_ENV: &str = "DESKTOP_DJANGO_PYTHON";
+/// The app version the backend reports, in packaged mode (`desktop_django.conf.APP_VERSION_ENV`).
+pub const APP_VERSION_ENV: &str = "DESKTOP_DJANGO_APP_VERSION";
 
 /// Dev (the backend's env, DEBUG on) or packaged (bundled runtime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +94,10 @@ pub struct LaunchSpec {
     /// Whether the worker role runs (`desktop.toml`'s `worker`): only for a
     /// project that uses the task queue (C-PROC-1).
     pub worker: bool,
+    /// Packaged mode: the runtime manifest's `app_version`, passed to the
+    /// children as [`APP_VERSION_ENV`] (a frozen runtime has no
+    /// `pyproject.toml` to read it from). Dev mode: `None`.
+    pub app_version: Option<String>,
 }
 
 /// Why no launch spec could be resolved.
@@ -136,6 +142,9 @@ impl LaunchSpec {
             .env("DJANGO_SETTINGS_MODULE", &self.settings_module)
             .env("DESKTOP_DJANGO_MODE", self.mode.as_str())
             .env("PYTHONUNBUFFERED", "1");
+        if let Some(version) = &self.app_version {
+            cmd.env(APP_VERSION_ENV, version);
+        }
         cmd
     }
 
@@ -183,6 +192,7 @@ impl LaunchSpec {
             settings_module: project.settings_dev.clone(),
             expected: None,
             worker: project.worker,
+            app_version: None,
         })
     }
 
@@ -211,6 +221,7 @@ impl LaunchSpec {
             settings_module: project.settings_packaged.clone(),
             expected,
             worker: project.worker,
+            app_version: Some(manifest.app_version.clone()),
         };
         Ok((project, spec))
     }
@@ -389,6 +400,13 @@ mod tests {
         let argv = spec.argv(Role::Worker);
         assert_eq!(argv.len(), 2);
         assert_eq!(argv[1], "desktop_worker");
+        // The frozen backend learns the app version from the manifest, not a pyproject.toml.
+        let cmd = spec.command(Role::Web);
+        let version = cmd
+            .get_envs()
+            .find(|(k, _)| *k == APP_VERSION_ENV)
+            .and_then(|(_, v)| v);
+        assert_eq!(version, Some("1.0.0".as_ref()));
         assert!(spec.verify().is_ok());
         std::fs::write(spec.program(), b"#!tamper").unwrap();
         assert!(matches!(spec.verify(), Err(LaunchError::Modified { .. })));

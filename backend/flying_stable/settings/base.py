@@ -9,7 +9,6 @@ same route as wrapping any other project (docs/wrapping.md).
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-DESKTOP_DJANGO_VERSION = "0.1.0"
 DESKTOP_DJANGO_FIRST_RUN = "ponies.seed.seed_roster"
 
 # Dev only: configure() swaps in a per-install key for packaged mode (C-DATA-4).

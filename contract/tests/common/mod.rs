@@ -33,6 +33,7 @@ pub fn spec() -> LaunchSpec {
         settings_module: "fake.settings".into(),
         expected: None,
         worker: true,
+        app_version: None,
     }
 }
 

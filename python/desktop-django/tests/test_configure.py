@@ -312,3 +312,20 @@ def test_importing_desktop_django_creates_no_folder_and_reads_no_file(tmp_path):
     assert list(home.iterdir()) == []
     assert [p.name for p in project.iterdir()] == ["desktop.toml"]
     assert not (tmp_path / "app-data").exists()
+
+
+def test_the_version_comes_from_pyproject_or_from_the_shell(project, monkeypatch):
+    monkeypatch.delenv(conf.APP_VERSION_ENV, raising=False)
+    (project / "pyproject.toml").write_text('[project]\nname = "p"\nversion = "9.8.7"\n')
+    namespace = project_settings(project)
+    configure(namespace, packaged=False)
+    assert namespace["DESKTOP_DJANGO_VERSION"] == "9.8.7"
+    # A packaged runtime has no pyproject.toml: the shell passes the manifest's version.
+    monkeypatch.setenv(conf.APP_VERSION_ENV, "9.8.8")
+    namespace = project_settings(project)
+    configure(namespace, packaged=True)
+    assert namespace["DESKTOP_DJANGO_VERSION"] == "9.8.8"
+    # A project that sets it keeps its own.
+    namespace = project_settings(project) | {"DESKTOP_DJANGO_VERSION": "1.0"}
+    configure(namespace, packaged=False)
+    assert namespace["DESKTOP_DJANGO_VERSION"] == "1.0"

@@ -19,6 +19,7 @@ import platformdirs
 APP_DATA_ENV = "DESKTOP_DJANGO_APP_DATA_DIR"
 TOKEN_ENV = "DESKTOP_DJANGO_AUTH_TOKEN"  # noqa: S105 (a variable name, not a secret)
 MODE_ENV = "DESKTOP_DJANGO_MODE"  # "dev" or "packaged", set by the shell on both roles
+APP_VERSION_ENV = "DESKTOP_DJANGO_APP_VERSION"  # packaged mode: the runtime manifest's app_version
 
 # C-DATA-2: every connection runs with these. Values as `PRAGMA x` reports them back.
 SQLITE_PRAGMAS: dict[str, str] = {

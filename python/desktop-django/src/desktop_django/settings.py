@@ -21,6 +21,7 @@ import copy
 import importlib.util
 import os
 import sys
+import tomllib
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,23 @@ def is_packaged(packaged: bool | None = None) -> bool:
     if mode in ("dev", "packaged"):
         return mode == "packaged"
     return bool(getattr(sys, "frozen", False))
+
+
+def app_version(project_dir: Path) -> str | None:
+    """The app's version from its one source, the project's ``pyproject.toml``
+    (``[project] version``): ``$DESKTOP_DJANGO_APP_VERSION`` when the shell passes it (a
+    packaged runtime, whose manifest carries the version staged from that file), else the
+    file beside ``desktop.toml``, else None."""
+    version = os.environ.get(conf.APP_VERSION_ENV, "").strip()
+    if version:
+        return version
+    try:
+        with open(project_dir / "pyproject.toml", "rb") as fh:
+            project = tomllib.load(fh).get("project", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    version = project.get("version")
+    return version if isinstance(version, str) and version.strip() else None
 
 
 def configure(
@@ -126,6 +144,10 @@ def configure(
     settings["DESKTOP_DJANGO_APP_DATA_DIR"] = app_data
     if "DESKTOP_DJANGO_PRODUCT_NAME" not in settings and identity.get("product_name"):
         settings["DESKTOP_DJANGO_PRODUCT_NAME"] = identity["product_name"]
+    if "DESKTOP_DJANGO_VERSION" not in settings:
+        version = app_version(Path(toml_path).parent)
+        if version:
+            settings["DESKTOP_DJANGO_VERSION"] = version
 
     apps = list(settings.get("INSTALLED_APPS", []))
     for app in (*(TASK_APPS if tasks else ()), "desktop_django"):

@@ -322,8 +322,8 @@ impl Session {
                         .spawn(move || session.monitor());
                 }
             }
-            Err(e) if e.cancelled => {}
-            Err(e) => self.fail(&e.message),
+            Err(e) if e.cancelled() => {}
+            Err(e) => self.fail(&e.message()),
         }
     }
 

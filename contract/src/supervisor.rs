@@ -84,15 +84,54 @@ fn env_ms(name: &str, default: u64) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// A failed start (C-READY-3): show `message` and `log_path` to the user.
-/// Every child has been stopped by the time this is returned.
+/// Why the backend did not become ready (C-READY-3).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartupFailure {
+    /// A quit arrived first: not a backend failure, nothing to show.
+    #[error("startup cancelled")]
+    Cancelled,
+    /// The program cannot run: a modified frozen runtime (C-PKG-1), or the
+    /// process could not be spawned.
+    #[error("{0}")]
+    Launch(String),
+    /// The web server exited before it was ready; its exit status.
+    #[error("the backend exited early ({0})")]
+    Exited(String),
+    /// The handshake line was not valid (C-PORT-2).
+    #[error("the backend sent a malformed handshake: {0}")]
+    MalformedHandshake(String),
+    #[error("the backend closed its stdout before the handshake")]
+    ClosedStdout,
+    /// No handshake within the ready timeout (ms).
+    #[error("the backend sent no handshake within {0} ms")]
+    NoHandshake(u128),
+    /// `/health/` never answered 200 within the ready timeout (ms).
+    #[error("the backend was not healthy within {ms} ms ({why})")]
+    Unhealthy { ms: u128, why: String },
+    /// `/health/`'s proof did not match the token (C-READY-4).
+    #[error("{0}")]
+    BadProof(String),
+}
+
+/// A failed start (C-READY-3): show it with `log_path` to the user. Every
+/// child has been stopped by the time this is returned.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{message} (log: {})", log_path.display())]
+#[error("{failure} (log: {})", log_path.display())]
 pub struct StartupError {
-    pub message: String,
+    pub failure: StartupFailure,
     pub log_path: PathBuf,
+}
+
+impl StartupError {
     /// True when the start was cancelled by a quit, not a backend failure.
-    pub cancelled: bool,
+    pub fn cancelled(&self) -> bool {
+        self.failure == StartupFailure::Cancelled
+    }
+
+    /// The sentence for the error page, without the log path.
+    pub fn message(&self) -> String {
+        self.failure.to_string()
+    }
 }
 
 struct Backend {
@@ -132,59 +171,55 @@ impl Supervisor {
         };
         match sup.start_inner(cancel) {
             Ok(()) => Ok(sup),
-            Err((message, cancelled)) => {
+            Err(failure) => {
                 sup.log
-                    .line("supervisor", &format!("startup failed: {message}"));
+                    .line("supervisor", &format!("startup failed: {failure}"));
                 sup.kill_all();
                 Err(StartupError {
-                    message,
+                    failure,
                     log_path: sup.log.path().to_path_buf(),
-                    cancelled,
                 })
             }
         }
     }
 
-    fn start_inner(&mut self, cancel: &AtomicBool) -> Result<(), (String, bool)> {
+    fn start_inner(&mut self, cancel: &AtomicBool) -> Result<(), StartupFailure> {
         let started = Instant::now();
         let deadline = started + self.config.ready_timeout;
         let timeout_ms = self.config.ready_timeout.as_millis();
-        let fail = |m: String| Err((m, false));
         // C-PKG-1: a modified frozen backend never runs.
         self.config
             .spec
             .verify()
-            .map_err(|e| (e.to_string(), false))?;
-        let handshakes = self.spawn_role(Role::Web).map_err(|m| (m, false))?;
+            .map_err(|e| StartupFailure::Launch(e.to_string()))?;
+        let handshakes = self.spawn_role(Role::Web).map_err(StartupFailure::Launch)?;
 
         // 1. The handshake line (C-PORT-2).
         let hs = loop {
             if cancel.load(Ordering::SeqCst) {
-                return Err(("startup cancelled".into(), true));
+                return Err(StartupFailure::Cancelled);
             }
             match handshakes.recv_timeout(POLL) {
                 Ok(Ok(hs)) => break hs,
-                Ok(Err(e)) => return fail(format!("the backend sent a malformed handshake: {e}")),
+                Ok(Err(e)) => return Err(StartupFailure::MalformedHandshake(e.to_string())),
                 Err(RecvTimeoutError::Timeout) => {
-                    if let Some(m) = self.web_exit_message() {
-                        return fail(m);
+                    if let Some(status) = self.web_exit_status() {
+                        return Err(StartupFailure::Exited(status));
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => {
                     let wait_until = Instant::now() + Duration::from_millis(1000);
                     while Instant::now() < wait_until {
-                        if let Some(m) = self.web_exit_message() {
-                            return fail(m);
+                        if let Some(status) = self.web_exit_status() {
+                            return Err(StartupFailure::Exited(status));
                         }
                         std::thread::sleep(POLL);
                     }
-                    return fail("the backend closed its stdout before the handshake".into());
+                    return Err(StartupFailure::ClosedStdout);
                 }
             }
             if Instant::now() >= deadline {
-                return fail(format!(
-                    "the backend sent no handshake within {timeout_ms} ms"
-                ));
+                return Err(StartupFailure::NoHandshake(timeout_ms));
             }
         };
         self.log
@@ -196,19 +231,22 @@ impl Supervisor {
         // 2. The health gate (C-READY-2, C-READY-4).
         loop {
             if cancel.load(Ordering::SeqCst) {
-                return Err(("startup cancelled".into(), true));
+                return Err(StartupFailure::Cancelled);
             }
             match health::probe_once(&self.client, &origin, &self.config.token) {
                 Ok(_) => break,
-                Err(ProbeError::BadProof) => return fail(ProbeError::BadProof.to_string()),
+                Err(ProbeError::BadProof) => {
+                    return Err(StartupFailure::BadProof(ProbeError::BadProof.to_string()))
+                }
                 Err(ProbeError::NotReady(why)) => {
-                    if let Some(m) = self.web_exit_message() {
-                        return fail(m);
+                    if let Some(status) = self.web_exit_status() {
+                        return Err(StartupFailure::Exited(status));
                     }
                     if Instant::now() >= deadline {
-                        return fail(format!(
-                            "the backend was not healthy within {timeout_ms} ms ({why})"
-                        ));
+                        return Err(StartupFailure::Unhealthy {
+                            ms: timeout_ms,
+                            why,
+                        });
                     }
                 }
             }
@@ -225,7 +263,8 @@ impl Supervisor {
 
         // 3. The worker, after readiness, for a project that has one (C-PROC-1).
         if self.config.spec.worker {
-            self.spawn_role(Role::Worker).map_err(|m| (m, false))?;
+            self.spawn_role(Role::Worker)
+                .map_err(StartupFailure::Launch)?;
         }
         Ok(())
     }
@@ -285,10 +324,11 @@ impl Supervisor {
         Ok(rx)
     }
 
-    fn web_exit_message(&mut self) -> Option<String> {
+    /// The web server's exit status, once it has exited.
+    fn web_exit_status(&mut self) -> Option<String> {
         let web = self.backends.iter_mut().find(|b| b.role == Role::Web)?;
         match web.tree.try_wait() {
-            Ok(Some(status)) => Some(format!("the backend exited early ({status})")),
+            Ok(Some(status)) => Some(status.to_string()),
             _ => None,
         }
     }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use common::{alive, eventually, fixture};
 use contract::launch::Role;
-use contract::supervisor::Supervisor;
+use contract::supervisor::{StartupFailure, Supervisor};
 
 static NO_CANCEL: AtomicBool = AtomicBool::new(false);
 
@@ -77,7 +77,11 @@ fn early_exit_is_a_startup_error() {
     let err = Supervisor::start(fx.config("exit", 20_000, 1_000), fx.log.clone(), &NO_CANCEL)
         .err()
         .expect("must fail");
-    assert!(err.message.contains("exited early"), "{}", err.message);
+    assert!(
+        matches!(err.failure, StartupFailure::Exited(_)),
+        "{}",
+        err.message()
+    );
     assert_eq!(err.log_path, fx.paths.shell_log());
     assert!(started.elapsed().as_millis() < 10_000);
     assert!(eventually(2000, || fx
@@ -96,9 +100,9 @@ fn malformed_handshake_is_a_startup_error_and_stops_the_child() {
     .err()
     .expect("must fail");
     assert!(
-        err.message.contains("malformed handshake"),
+        matches!(err.failure, StartupFailure::MalformedHandshake(_)),
         "{}",
-        err.message
+        err.message()
     );
     for (_, pid) in fx.pids() {
         assert!(!alive(pid), "child {pid} survived a failed start");
@@ -113,10 +117,11 @@ fn handshake_timeout_is_a_startup_error_and_stops_the_child() {
         .err()
         .expect("must fail");
     let took = started.elapsed().as_millis();
-    assert!(
-        err.message.contains("no handshake within 700 ms"),
+    assert_eq!(
+        err.failure,
+        StartupFailure::NoHandshake(700),
         "{}",
-        err.message
+        err.message()
     );
     assert!((700..5000).contains(&took), "took {took} ms");
     // The supervisor's own record of what it spawned: under load the child may not have
@@ -149,7 +154,11 @@ fn wrong_health_proof_is_rejected() {
     )
     .err()
     .expect("must fail");
-    assert!(err.message.contains("proof"), "{}", err.message);
+    assert!(
+        matches!(err.failure, StartupFailure::BadProof(_)),
+        "{}",
+        err.message()
+    );
 }
 
 #[test]

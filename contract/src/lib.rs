@@ -23,6 +23,7 @@ pub mod port;
 pub mod process;
 pub mod project;
 pub mod release;
+pub mod restart;
 pub mod session;
 pub mod shell;
 pub mod supervisor;

@@ -15,7 +15,6 @@
 //! arms a timer thread when the app page has loaded, or when the error page
 //! is shown (C-SHELL-4).
 
-use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -32,6 +31,7 @@ use crate::navigation::{self, Decision};
 use crate::pages;
 use crate::paths::{AppPaths, PathsError};
 use crate::project::{self, Project, ProjectError};
+use crate::restart::{RestartPolicy, Verdict};
 use crate::shell::{Shell, Transport, BRIDGE_MESSAGE};
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::ticket::Ticket;
@@ -329,12 +329,12 @@ impl Session {
 
     /// Watches the running backend (C-PROC-6): a crashed web server shows
     /// the error page and emits `backend_crashed {message, log_path}` (exit 1);
-    /// a crashed worker is restarted with back-off
-    /// (1 s, 2 s, 4 s), at most 3 times in 60 s; after that it is reported
+    /// a crashed worker is restarted as [`RestartPolicy`] says (after 1 s,
+    /// 2 s, 4 s, at most 3 times in 60 s); after that it is reported
     /// down (`worker_down {log_path}`, the `worker-down` marker the pages
     /// read, and the log) while the web server stays watched.
     fn monitor(&self) {
-        let mut restarts: VecDeque<Instant> = VecDeque::new();
+        let mut policy = RestartPolicy::default();
         loop {
             std::thread::sleep(MONITOR_INTERVAL);
             let exited = {
@@ -358,13 +358,13 @@ impl Session {
                     return;
                 }
                 Some(Role::Worker) => {
-                    restarts.retain(|t| t.elapsed() < Duration::from_secs(60));
-                    if restarts.len() >= 3 {
-                        self.worker_down();
-                        continue;
+                    match policy.on_exit(Instant::now()) {
+                        Verdict::GiveUp => {
+                            self.worker_down();
+                            continue;
+                        }
+                        Verdict::RestartAfter(delay) => std::thread::sleep(delay),
                     }
-                    std::thread::sleep(Duration::from_secs(1 << restarts.len()));
-                    restarts.push_back(Instant::now());
                     self.log("restarting the task worker");
                     let mut guard = lock(&self.inner.supervisor);
                     match guard.as_mut() {

@@ -9,7 +9,7 @@
 //! desktop-django import-db FILE [--project DIR] [--force]
 //! desktop-django keygen --out-dir DIR
 //! desktop-django release-manifest --app-id ID --version V --min-version M [--expires-in-days N]
-//!                                 --out release.json [--base-url URL] ARTIFACT...
+//!                                 --out release.json [--base-url URL [--electron-feed]] ARTIFACT...
 //! desktop-django verify ARTIFACT --manifest release.json --public-key-file KEY.pub
 //!                       --app-id ID --installed-version V
 //! ```
@@ -113,6 +113,10 @@ enum Command {
         /// updater feed (`latest.json`, a `.sig` per installer) beside them.
         #[arg(long)]
         base_url: Option<String>,
+        /// Also writes electron-updater's feed (`latest-linux.yml`,
+        /// `latest.yml`, `latest-mac.yml`) beside the artifacts.
+        #[arg(long, requires = "base_url")]
+        electron_feed: bool,
         #[arg(required = true)]
         artifacts: Vec<PathBuf>,
     },
@@ -225,6 +229,7 @@ fn main() -> ExitCode {
             expires_in_days,
             out,
             base_url,
+            electron_feed,
             artifacts,
         } => done(
             sign::release_manifest(&sign::Release {
@@ -236,6 +241,7 @@ fn main() -> ExitCode {
                 out,
                 artifacts,
                 base_url,
+                electron_feed,
             })
             .map_err(Into::into),
         ),

@@ -77,6 +77,9 @@ pub struct Release {
     /// Where the feed will be served from; `Some` also writes `latest.json`
     /// and a `.sig` per artifact beside `out`.
     pub base_url: Option<String>,
+    /// With `base_url`, also writes electron-updater's feed files (`latest*.yml`)
+    /// beside the artifacts.
+    pub electron_feed: bool,
 }
 
 /// `(os, arch, kind)` from an artifact name `…-<version>-<os>-<arch>.<ext>`
@@ -95,6 +98,8 @@ fn describe(path: &Path) -> Result<(String, String, String), SignError> {
         (".AppImage", "appimage"),
         (".dmg", "dmg"),
         (".msi", "msi"),
+        // electron-builder's macOS update archive (MacUpdater installs a zip).
+        (".zip", "zip"),
     ]
     .iter()
     .find_map(|(ext, kind)| name.strip_suffix(ext).map(|s| (s, *kind)))
@@ -159,6 +164,11 @@ pub fn release_manifest(release: &Release) -> Result<String, SignError> {
         let feed =
             crate::feed::write_tauri_feed(&manifest, &signed, base_url, &release.artifacts, &sk)?;
         done.push_str(&format!("\nwrote {}", feed.display()));
+        if release.electron_feed {
+            for feed in crate::feed::write_electron_feeds(&manifest, &release.artifacts)? {
+                done.push_str(&format!("\nwrote {}", feed.display()));
+            }
+        }
     }
     Ok(done)
 }
@@ -187,6 +197,10 @@ mod tests {
             ("linux".into(), "x86_64".into(), "deb".into())
         );
         assert_eq!(d("app-1.0.0-windows-x86_64.setup.exe").2, "nsis");
+        assert_eq!(
+            d("app-1.0.0-macos-aarch64.zip"),
+            ("macos".into(), "aarch64".into(), "zip".into())
+        );
         assert_eq!(d("desktop-backend-0.1.0-macos-aarch64.tar.gz").0, "macos");
         assert!(describe(Path::new("notes.txt")).is_err());
     }

@@ -250,3 +250,130 @@ fn the_updater_feed_carries_the_signed_manifest_and_tauri_signatures() {
         .unwrap();
     assert!(key.verify(b"installer v3", &sig, true).is_err());
 }
+
+/// `key: value` pairs of an electron-updater feed file, in order, with `- ` list items flattened
+/// (`files` entries come out as their `url`, `sha512`, `size` keys). Each value must be JSON (a
+/// quoted string or a number), which is also valid YAML: the writer quotes every string.
+fn yaml_pairs(text: &str) -> Vec<(String, serde_json::Value)> {
+    let mut pairs = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start().trim_start_matches("- ");
+        let (key, value) = line.split_once(':').expect(line);
+        let value = value.trim();
+        let value = if value.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(value).unwrap_or_else(|e| panic!("{line}: {e}"))
+        };
+        pairs.push((key.to_string(), value));
+    }
+    pairs
+}
+
+#[test]
+fn the_electron_feed_lists_each_oss_installers_with_sha512() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let r = Release::new("1.0.0", "30");
+    let names = [
+        "app-1.0.0-linux-x86_64.AppImage",
+        "app-1.0.0-windows-x86_64.setup.exe",
+        "app-1.0.0-macos-aarch64.dmg",
+        "app-1.0.0-macos-aarch64.zip",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        std::fs::write(r.path(name), format!("installer {i}").repeat(i + 1)).unwrap();
+    }
+    let mut args = vec![
+        "release-manifest".to_string(),
+        "--app-id".into(),
+        APP.into(),
+        "--version".into(),
+        "1.0.0".into(),
+        "--min-version".into(),
+        "0.1.0".into(),
+        "--out".into(),
+        p(&r.path("release.json")),
+        "--base-url".into(),
+        "https://updates.example/app/".into(),
+        "--electron-feed".into(),
+        p(&r.artifact()),
+    ];
+    args.extend(names.iter().map(|n| p(&r.path(n))));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&args, Some(&r.path("a/desktop-django.key")));
+    assert!(out.status.success(), "{out:?}");
+    let sha512 = |name: &str| {
+        base64::engine::general_purpose::STANDARD
+            .encode(sha2::Sha512::digest(std::fs::read(r.path(name)).unwrap()))
+    };
+    let size = |name: &str| std::fs::metadata(r.path(name)).unwrap().len();
+    let feed = |file: &str| yaml_pairs(&std::fs::read_to_string(r.path(file)).unwrap());
+    let file_entries = |pairs: &[(String, serde_json::Value)]| -> Vec<(String, String, u64)> {
+        let mut entries = Vec::new();
+        let mut it = pairs.iter().skip_while(|(k, _)| k != "files").skip(1);
+        while let Some((k, url)) = it.next() {
+            if k != "url" {
+                break;
+            }
+            let (_, sha) = it.next().unwrap();
+            let (_, size) = it.next().unwrap();
+            entries.push((
+                url.as_str().unwrap().to_string(),
+                sha.as_str().unwrap().to_string(),
+                size.as_u64().unwrap(),
+            ));
+        }
+        entries
+    };
+    let field = |pairs: &[(String, serde_json::Value)], key: &str| -> serde_json::Value {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .unwrap()
+            .1
+            .clone()
+    };
+    let expect = |file: &str, installers: &[&str]| {
+        let pairs = feed(file);
+        assert_eq!(field(&pairs, "version"), "1.0.0", "{file}");
+        let want: Vec<(String, String, u64)> = installers
+            .iter()
+            .map(|n| (n.to_string(), sha512(n), size(n)))
+            .collect();
+        assert_eq!(file_entries(&pairs), want, "{file}");
+        assert_eq!(field(&pairs, "path"), installers[0], "{file}");
+        assert_eq!(field(&pairs, "sha512"), sha512(installers[0]), "{file}");
+        assert!(field(&pairs, "releaseDate")
+            .as_str()
+            .unwrap()
+            .ends_with('Z'));
+    };
+    // The AppImage first: the Linux updater's default installer; the deb is the other listed one.
+    expect(
+        "latest-linux.yml",
+        &[
+            "app-1.0.0-linux-x86_64.AppImage",
+            "app-1.0.0-linux-x86_64.deb",
+        ],
+    );
+    expect("latest.yml", &["app-1.0.0-windows-x86_64.setup.exe"]);
+    // The zip first: MacUpdater installs it, the DMG is for first installs.
+    expect(
+        "latest-mac.yml",
+        &["app-1.0.0-macos-aarch64.zip", "app-1.0.0-macos-aarch64.dmg"],
+    );
+    // Without --electron-feed, no yml.
+    for f in ["latest-linux.yml", "latest.yml", "latest-mac.yml"] {
+        std::fs::remove_file(r.path(f)).unwrap();
+    }
+    let without: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| *a != "--electron-feed")
+        .collect();
+    let out = run(&without, Some(&r.path("a/desktop-django.key")));
+    assert!(out.status.success(), "{out:?}");
+    assert!(!r.path("latest-linux.yml").exists());
+}

@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! prepare(args: string[]) -> Host                    resolve project + app data; throws on error
-//! info(host) -> {productName, splashHtml, appDataDir, logPath}
+//! info(host) -> {productName, appId, splashHtml, appDataDir, logPath}
 //! appDataDir(host) -> string
 //! start(host, onEvent) -> Promise<origin>            resolves once the backend is ready
 //!     onEvent({type: "navigate", url, origin})       load url in the main window
@@ -28,12 +28,33 @@
 //! openAppDataFolder(host)                            the menu item (C-SHELL-2)
 //! handleIpc(host, pageUrl, message) -> bool          the page bridge, origin-checked (C-SHELL-2)
 //! openExternal(url)                                  the system opener (headless host; Electron uses shell.openExternal)
+//! log(host, message)                                 one line in logs/shell.log
+//! emitEvent(name, fields: object)                    one C-SHELL-3 event (contract::events::emit)
 //! ```
+//!
+//! Updates (C-PKG-3; the decision is `contract::release`'s, `../src/update.js` drives it):
+//!
+//! ```text
+//! verifyRelease(manifestText, signatureText, publicKey, appId, installedVersion, nowSecs)
+//!     -> the manifest {schema, app_id, version, released_at, expires_at, min_version,
+//!        artifacts: [{os, arch, kind, file, size, sha256}]}
+//!     when the signature verifies and the release may replace installedVersion now
+//! checkArtifactFile(manifestText, path) -> the artifact entry named like path, whose size
+//!     and SHA-256 match the file (manifestText: the text verifyRelease accepted)
+//! stopForUpdate(host) -> Promise<boolean>             stops the backend like a quit, without the
+//!     exit (Session::stop_for_update); false when a quit is already under way
+//! ```
+//!
+//! `verifyRelease` and `checkArtifactFile` throw an `Error` whose message is the
+//! `UpdateError` text and whose `code` is its exit code (10 signature … 18 hash, as
+//! `desktop-django verify`); a not-newer refusal (14) also carries `offered`, the
+//! signed version, so that an equal one reads as "up to date".
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use contract::navigation::Decision;
+use contract::release::{ReleaseManifest, UpdateError};
 use contract::session::{self, Prepared, Session};
 use contract::shell::{Shell, Transport};
 use neon::prelude::*;
@@ -52,6 +73,7 @@ struct Host {
 
 struct Info {
     product_name: String,
+    app_id: String,
     splash_html: String,
     app_data_dir: String,
     log_path: String,
@@ -184,6 +206,7 @@ fn prepare(mut cx: FunctionContext) -> JsResult<JsBox<Host>> {
     };
     let info = Info {
         product_name: prepared.title().to_string(),
+        app_id: prepared.project.app_id.clone(),
         splash_html: prepared.splash_html(),
         app_data_dir: prepared.paths.root.display().to_string(),
         log_path: prepared.log.path().display().to_string(),
@@ -202,6 +225,7 @@ fn info(mut cx: FunctionContext) -> JsResult<JsObject> {
     let obj = cx.empty_object();
     let fields = [
         ("productName", host.info.product_name.clone()),
+        ("appId", host.info.app_id.clone()),
         ("splashHtml", host.info.splash_html.clone()),
         ("appDataDir", host.info.app_data_dir.clone()),
         ("logPath", host.info.log_path.clone()),
@@ -370,6 +394,125 @@ fn open_external(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     Ok(cx.undefined())
 }
 
+fn log(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let host = host(&mut cx)?;
+    let message = cx.argument::<JsString>(1)?.value(&mut cx);
+    if let Some(s) = lock(&host.session).as_ref() {
+        s.log(&message);
+    } else if let Some(p) = lock(&host.prepared).as_ref() {
+        p.log.line("shell", &message);
+    }
+    Ok(cx.undefined())
+}
+
+/// `JSON.stringify(value)` parsed as serde JSON (`null` for what JSON cannot hold).
+fn to_json(cx: &mut FunctionContext, value: Handle<JsValue>) -> NeonResult<serde_json::Value> {
+    let json: Handle<JsObject> = cx.global("JSON")?;
+    let stringify: Handle<JsFunction> = json.get(cx, "stringify")?;
+    let text: Handle<JsValue> = stringify.call_with(cx).arg(value).apply(cx)?;
+    let Ok(text) = text.downcast::<JsString, _>(cx) else {
+        return Ok(serde_json::Value::Null);
+    };
+    let text = text.value(cx);
+    serde_json::from_str(&text).or_else(|e| cx.throw_error(e.to_string()))
+}
+
+/// A serializable Rust value as a plain JS object (through `JSON.parse`).
+fn to_js<'a>(cx: &mut FunctionContext<'a>, value: &impl serde::Serialize) -> JsResult<'a, JsValue> {
+    let text = serde_json::to_string(value).or_else(|e| cx.throw_error(e.to_string()))?;
+    let json: Handle<JsObject> = cx.global("JSON")?;
+    let parse: Handle<JsFunction> = json.get(cx, "parse")?;
+    parse.call_with(cx).arg(cx.string(text)).apply(cx)
+}
+
+fn emit_event(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let name = cx.argument::<JsString>(0)?.value(&mut cx);
+    let fields = match cx.argument_opt(1) {
+        Some(v) => to_json(&mut cx, v)?,
+        None => serde_json::Value::Null,
+    };
+    let fields = match fields {
+        serde_json::Value::Object(_) => fields,
+        _ => serde_json::json!({}),
+    };
+    contract::events::emit(&name, fields);
+    Ok(cx.undefined())
+}
+
+/// Throws `e` as an `Error` carrying its exit code (see the module docs).
+fn throw_update_error<T>(cx: &mut FunctionContext, e: &UpdateError) -> NeonResult<T> {
+    let err = cx.error(e.to_string())?;
+    let code = cx.number(e.exit_code());
+    err.set(cx, "code", code)?;
+    if let UpdateError::NotNewer { offered, .. } = e {
+        let offered = cx.string(offered);
+        err.set(cx, "offered", offered)?;
+    }
+    cx.throw(err)
+}
+
+fn verify_release(mut cx: FunctionContext) -> JsResult<JsValue> {
+    let manifest = cx.argument::<JsString>(0)?.value(&mut cx);
+    let signature = cx.argument::<JsString>(1)?.value(&mut cx);
+    let public_key = cx.argument::<JsString>(2)?.value(&mut cx);
+    let app_id = cx.argument::<JsString>(3)?.value(&mut cx);
+    let installed = cx.argument::<JsString>(4)?.value(&mut cx);
+    let now = cx.argument::<JsNumber>(5)?.value(&mut cx);
+    // A clock before 1970 or NaN reads as 0: every manifest is then unexpired,
+    // which is no weaker than trusting the clock at all.
+    let now = if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    };
+    let release = contract::release::verify_manifest(manifest.as_bytes(), &signature, &public_key)
+        .and_then(|m| m.check_offer(&app_id, &installed, now).map(|()| m));
+    match release {
+        Ok(m) => to_js(&mut cx, &m),
+        Err(e) => throw_update_error(&mut cx, &e),
+    }
+}
+
+fn check_artifact_file(mut cx: FunctionContext) -> JsResult<JsValue> {
+    let manifest = cx.argument::<JsString>(0)?.value(&mut cx);
+    let path = cx.argument::<JsString>(1)?.value(&mut cx);
+    let manifest: ReleaseManifest = match serde_json::from_str(&manifest) {
+        Ok(m) => m,
+        Err(e) => return throw_update_error(&mut cx, &UpdateError::Invalid(e.to_string())),
+    };
+    match manifest.check_artifact(std::path::Path::new(&path)) {
+        Ok(entry) => to_js(&mut cx, entry),
+        Err(e) => throw_update_error(&mut cx, &e),
+    }
+}
+
+fn stop_for_update(mut cx: FunctionContext) -> JsResult<JsPromise> {
+    let host = host(&mut cx)?;
+    let session = lock(&host.session).clone();
+    let channel = cx.channel();
+    let (deferred, promise) = cx.promise();
+    // The stop blocks for up to the grace period and the tree kill: off the JS thread.
+    std::thread::spawn(move || {
+        let stopped = match &session {
+            Some(s) => {
+                let stopped = s.stop_for_update();
+                if stopped {
+                    // The updated app may start before this process is gone (an AppImage
+                    // is spawned right away). Not end_helper_processes: on Linux it would
+                    // end every descendant, which here are Electron's own renderer and GPU
+                    // processes, and the backend tree is already gone.
+                    s.release_instance();
+                }
+                stopped
+            }
+            // Never started: no backend holds the runtime.
+            None => true,
+        };
+        deferred.settle_with(&channel, move |mut cx| Ok(cx.boolean(stopped)));
+    });
+    Ok(promise)
+}
+
 #[neon::main]
 fn main(mut cx: ModuleContext) -> NeonResult<()> {
     // t_ms counts from the moment the main process loads the addon.
@@ -388,6 +531,11 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("openAppDataFolder", open_app_data_folder)?;
     cx.export_function("handleIpc", handle_ipc)?;
     cx.export_function("openExternal", open_external)?;
+    cx.export_function("log", log)?;
+    cx.export_function("emitEvent", emit_event)?;
+    cx.export_function("verifyRelease", verify_release)?;
+    cx.export_function("checkArtifactFile", check_artifact_file)?;
+    cx.export_function("stopForUpdate", stop_for_update)?;
     Ok(())
 }
 

@@ -102,6 +102,9 @@ function loadNative(opts) {
 function openBackend(args, native = loadNative()) {
   const host = native.prepare(args.map(String));
   return {
+    // The updater (update.js) calls the addon's update functions itself.
+    native,
+    host,
     info: () => native.info(host),
     appDataDir: () => native.appDataDir(host),
     start: (onEvent) => native.start(host, onEvent),
@@ -114,6 +117,7 @@ function openBackend(args, native = loadNative()) {
     openAppDataFolder: () => native.openAppDataFolder(host),
     openExternal: (url) => native.openExternal(String(url)),
     handleIpc: (pageUrl, message) => native.handleIpc(host, String(pageUrl), String(message)),
+    log: (message) => native.log(host, String(message)),
   };
 }
 

@@ -104,9 +104,20 @@ function createLifecycle(deps) {
     return stopping;
   }
 
+  /**
+   * The backend was stopped for an update (addon.stopForUpdate): from now on window close
+   * and app quit go ahead, since there is no graceful stop left to wait for and the
+   * Rust side sends no "exit" (the installer or a relaunch ends this process).
+   */
+  function backendStopped() {
+    state.quitting = true;
+    state.exited = true;
+  }
+
   return {
     start,
     quit,
+    backendStopped,
     get window() {
       return state.window;
     },

@@ -10,12 +10,15 @@
 //   - every permission request denied;
 //   - a single-instance lock (in the app-data dir) that focuses the existing window;
 //   - a menu: Open App Data Folder, Quit, Help > Check for Updates (packaged only);
+//   - connected updates (update.js): from the menu, and once the backend is ready when
+//     a feed is configured (packaged builds; package.json `desktopDjango`);
 //   - DevTools off in packaged builds.
 
 const path = require('node:path');
 const { openBackend } = require('./addon');
 const { createLifecycle } = require('./lifecycle');
 const { bridgeHandler, BRIDGE_CHANNEL } = require('./bridge');
+const update = require('./update');
 
 /** BrowserWindow options: the security settings live here, testable without Electron. */
 function windowOptions({ title, packaged, preload = path.join(__dirname, 'preload.js') }) {
@@ -79,14 +82,71 @@ function denyAllPermissions(ses) {
   if (ses.setDevicePermissionHandler) ses.setDevicePermissionHandler(() => false);
 }
 
-/** electron-updater, loaded only in packaged builds (it needs a publish config). */
-function checkForUpdates(log) {
-  try {
-    const { autoUpdater } = require('electron-updater');
-    autoUpdater.checkForUpdatesAndNotify().catch((e) => log(`update check failed: ${e.message}`));
-  } catch (e) {
-    log(`update check unavailable: ${e.message}`);
-  }
+/**
+ * The build-time update settings: package.json `desktopDjango.updateUrl` (the feed's
+ * base URL) and `desktopDjango.updatePublicKey` (the minisign public key; empty turns
+ * updates off). Set at build time, e.g. `electron-builder -c.extraMetadata.desktopDjango.updateUrl=…`.
+ */
+function updateSettings(pkg = require('../package.json')) {
+  const s = pkg.desktopDjango || {};
+  return { feedBase: s.updateUrl || '', publicKey: s.updatePublicKey || '' };
+}
+
+/**
+ * `(trigger) => Promise<outcome>`: update.checkForUpdates with real Electron, the addon
+ * behind `backend` (openBackend) and the lifecycle. electron-updater is required on first
+ * use only (it reads the app's metadata when loaded).
+ */
+function updaterFor({ electron, backend, lifecycle, log, settings = updateSettings(), loadUpdater = () => require('electron-updater').autoUpdater }) {
+  const { app, dialog } = electron;
+  const title = () => backend.info().productName;
+  const window = () => (lifecycle.window && !lifecycle.window.isDestroyed() ? lifecycle.window : null);
+  const box = (options) => (window() ? dialog.showMessageBox(window(), options) : dialog.showMessageBox(options));
+  const both = (m) => {
+    log(m);
+    if (backend.log) backend.log(m);
+  };
+  return (trigger) => {
+    let autoUpdater;
+    try {
+      autoUpdater = loadUpdater();
+    } catch (e) {
+      both(`update check unavailable: ${e.message}`);
+      return Promise.resolve({ outcome: 'failed', message: e.message });
+    }
+    const checked = update.checkForUpdates({
+      autoUpdater,
+      fetch: electron.net && electron.net.fetch ? (url) => electron.net.fetch(url) : fetch,
+      addon: backend.native,
+      host: backend.host,
+      publicKey: settings.publicKey,
+      appId: backend.info().appId,
+      installedVersion: app.getVersion(),
+      feedBase: settings.feedBase,
+      confirm: async (message) => {
+        const { response } = await box({ type: 'question', title: title(), message, buttons: ['Yes', 'No'], defaultId: 0, cancelId: 1 });
+        return response === 0;
+      },
+      inform: (message) => {
+        box({ type: 'info', title: title(), message, buttons: ['OK'] }).catch(() => {});
+      },
+      log: both,
+      trigger,
+      prepareQuit: () => {
+        lifecycle.backendStopped();
+        // The updated app may start before this process is gone.
+        if (app.releaseSingleInstanceLock) app.releaseSingleInstanceLock();
+      },
+      restart: () => {
+        app.relaunch();
+        app.exit(0);
+      },
+    });
+    return checked.catch((e) => {
+      both(`update check failed: ${e.message}`);
+      return { outcome: 'failed', message: e.message };
+    });
+  };
 }
 
 /** Wires real Electron. `electron` is require('electron'). */
@@ -146,22 +206,29 @@ function run(electron, { argv = process.argv, backendFactory = openBackend } = {
       signals: process,
       log,
     });
+    const checkUpdates = updaterFor({ electron, backend, lifecycle, log });
     Menu.setApplicationMenu(
       Menu.buildFromTemplate(
         menuTemplate({
           packaged,
           openAppDataFolder: () => backend.openAppDataFolder(),
           quit: () => lifecycle.quit(),
-          checkForUpdates: () => checkForUpdates(log),
+          checkForUpdates: () => checkUpdates('menu'),
         }),
       ),
     );
-    lifecycle.start().catch(() => {});
+    lifecycle.start().then(
+      () => {
+        // electron-updater only runs in packaged builds; without a feed no request is made.
+        if (packaged && update.feedBase(updateSettings().feedBase)) checkUpdates('startup');
+      },
+      () => {},
+    );
   });
   return { get lifecycle() { return lifecycle; } };
 }
 
-module.exports = { run, windowOptions, menuTemplate, denyAllPermissions, BRIDGE_CHANNEL };
+module.exports = { run, windowOptions, menuTemplate, denyAllPermissions, updaterFor, updateSettings, BRIDGE_CHANNEL };
 
 if (process.versions.electron && require.main === module) {
   run(require('electron'));

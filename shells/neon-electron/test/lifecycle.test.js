@@ -127,3 +127,13 @@ test('quit before ready still stops the backend and exits', async () => {
   await tick();
   assert.deepEqual(exits, [0]);
 });
+
+test('after the backend is stopped for an update, window close and quit go ahead without a stop', async () => {
+  const { rec, backend, lc } = setup();
+  lc.start();
+  backend.ready();
+  lc.backendStopped();
+  assert.equal(lc.exiting, true);
+  assert.equal(lc.window.userClose(), true, 'no graceful stop is left to wait for');
+  assert.ok(!rec.names().includes('backend.stop'));
+});

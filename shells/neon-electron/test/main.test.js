@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { run, menuTemplate, denyAllPermissions } = require('../src/main');
+const { run, menuTemplate, denyAllPermissions, updaterFor, updateSettings } = require('../src/main');
 const { ORIGIN, createRecorder, createFakeBackend, createFakeElectron, FakeSession } = require('./fakes');
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -108,4 +108,129 @@ test('a project that cannot be prepared exits 2 before any window', async () => 
   });
   assert.equal(out, null);
   assert.deepEqual(rec.calls.find((c) => c.name === 'app.exit').args, [2]);
+});
+
+/** updaterFor over fake Electron, a fake addon and a fake electron-updater. */
+function updaterSetup({ settings, verify, lifecycleExiting = false } = {}) {
+  const rec = createRecorder();
+  const electron = createFakeElectron(rec, { packaged: true });
+  Object.assign(electron.app, {
+    getVersion: () => '0.1.0',
+    relaunch: () => rec.record('app.relaunch'),
+    releaseSingleInstanceLock: () => rec.record('app.releaseSingleInstanceLock'),
+  });
+  electron.dialog.showMessageBox = async (...args) => {
+    const options = args[args.length - 1];
+    rec.record('dialog.showMessageBox', options.type, options.message);
+    return { response: 0 };
+  };
+  electron.net = {
+    fetch: async (url) => {
+      rec.record('net.fetch', url);
+      return { ok: true, status: 200, text: async () => (url.endsWith('.minisig') ? 'sig' : '{"manifest":1}') };
+    },
+  };
+  const release = { version: '0.2.0', artifacts: [{ file: 'app-0.2.0-linux-x86_64.AppImage' }] };
+  const native = {
+    verifyRelease: (m, s, key, appId, installed) => {
+      rec.record('native.verifyRelease', key, appId, installed);
+      if (verify) verify();
+      return release;
+    },
+    checkArtifactFile: (m, p) => rec.record('native.checkArtifactFile', p),
+    emitEvent: (name) => rec.record('native.emitEvent', name),
+    stopForUpdate: async (host) => {
+      rec.record('native.stopForUpdate', host);
+      return true;
+    },
+  };
+  const backend = {
+    ...createFakeBackend(rec),
+    native,
+    host: 'HOST',
+    info: () => ({ productName: 'Flying Stable', appId: 'dev.example.app' }),
+    log: (m) => rec.record('backend.log', m),
+  };
+  const autoUpdater = new (require('node:events').EventEmitter)();
+  Object.assign(autoUpdater, {
+    setFeedURL: () => rec.record('autoUpdater.setFeedURL'),
+    checkForUpdates: async () => ({ isUpdateAvailable: true, updateInfo: { version: '0.2.0', files: [{ url: release.artifacts[0].file }] } }),
+    downloadUpdate: async () => [`/cache/${release.artifacts[0].file}`],
+    quitAndInstall: () => rec.record('autoUpdater.quitAndInstall', lifecycle.exiting),
+  });
+  const lifecycle = {
+    window: null,
+    exiting: lifecycleExiting,
+    backendStopped() {
+      rec.record('lifecycle.backendStopped');
+      this.exiting = true;
+    },
+  };
+  const check = updaterFor({
+    electron,
+    backend,
+    lifecycle,
+    log: () => {},
+    settings: settings || { feedBase: 'https://u.example/app', publicKey: 'RWQkey' },
+    loadUpdater: () => autoUpdater,
+  });
+  return { rec, check };
+}
+
+test('updates from the menu: the build\'s key, the app id from desktop.toml, dialogs; the lifecycle lets the app quit before quitAndInstall', async () => {
+  const prev = process.env.DESKTOP_DJANGO_UPDATE_URL;
+  delete process.env.DESKTOP_DJANGO_UPDATE_URL;
+  try {
+    const { rec, check } = updaterSetup();
+    const result = await check('menu');
+    assert.deepEqual(result, { outcome: 'installing', version: '0.2.0' });
+    const names = rec.names();
+    assert.deepEqual(rec.calls.find((c) => c.name === 'native.verifyRelease').args, ['RWQkey', 'dev.example.app', '0.1.0']);
+    assert.equal(rec.calls.find((c) => c.name === 'net.fetch').args[0], 'https://u.example/app/release.json');
+    assert.equal(names.filter((n) => n === 'dialog.showMessageBox').length, 2, 'download? and install?');
+    const order = ['native.stopForUpdate', 'lifecycle.backendStopped', 'app.releaseSingleInstanceLock', 'autoUpdater.quitAndInstall'];
+    assert.deepEqual(names.filter((n) => order.includes(n)), order);
+    assert.equal(rec.calls.find((c) => c.name === 'autoUpdater.quitAndInstall').args[0], true, 'before-quit is no longer intercepted');
+  } finally {
+    if (prev !== undefined) process.env.DESKTOP_DJANGO_UPDATE_URL = prev;
+  }
+});
+
+test('updates: no feed in the build nor the environment makes no request and says so from the menu', async () => {
+  const prev = process.env.DESKTOP_DJANGO_UPDATE_URL;
+  delete process.env.DESKTOP_DJANGO_UPDATE_URL;
+  try {
+    const { rec, check } = updaterSetup({ settings: { feedBase: '', publicKey: 'RWQkey' } });
+    assert.deepEqual(await check('menu'), { outcome: 'no-feed' });
+    assert.ok(!rec.names().includes('net.fetch'));
+    assert.deepEqual(rec.calls.find((c) => c.name === 'dialog.showMessageBox').args, ['info', 'No update feed is configured for this build.']);
+  } finally {
+    if (prev !== undefined) process.env.DESKTOP_DJANGO_UPDATE_URL = prev;
+  }
+});
+
+test('updates: a refusal from the addon is shown from the menu and logged to shell.log', async () => {
+  const prev = process.env.DESKTOP_DJANGO_UPDATE_URL;
+  delete process.env.DESKTOP_DJANGO_UPDATE_URL;
+  try {
+    const { rec, check } = updaterSetup({
+      verify: () => {
+        throw Object.assign(new Error('the signature does not verify'), { code: 10 });
+      },
+    });
+    const result = await check('menu');
+    assert.equal(result.code, 10);
+    assert.ok(rec.calls.some((c) => c.name === 'dialog.showMessageBox' && /refused: the signature/.test(c.args[1])));
+    assert.ok(rec.calls.some((c) => c.name === 'backend.log' && /refused/.test(c.args[0])));
+    assert.ok(!rec.names().includes('native.stopForUpdate'));
+  } finally {
+    if (prev !== undefined) process.env.DESKTOP_DJANGO_UPDATE_URL = prev;
+  }
+});
+
+test('the build-time update settings come from package.json desktopDjango', () => {
+  assert.deepEqual(updateSettings({ desktopDjango: { updateUrl: 'https://u/', updatePublicKey: 'RWQ' } }), { feedBase: 'https://u/', publicKey: 'RWQ' });
+  assert.deepEqual(updateSettings({}), { feedBase: '', publicKey: '' });
+  // The checkout's own build has updates off: no feed, no key.
+  assert.deepEqual(updateSettings(), { feedBase: '', publicKey: '' });
 });

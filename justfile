@@ -29,7 +29,7 @@ run shell="tauri": setup
 # Run every test: backend (ruff, migrations check, pytest), Electron shell (node --test), Rust (fmt,
 # clippy for every OS, unit tests), conformance, on Linux the Windows lane under Wine, and the
 # installed package (build the .deb, install it, run it without Python, tamper, remove).
-test: setup test-backend test-node test-rust test-wine test-package test-wrap
+test: setup test-backend test-node test-rust test-wine test-package test-wrap docs
 
 # Backend only: lint, migrations check and pytest, for the demo (backend/) and for the
 # desktop-django package (python/desktop-django: its wheel, a core-only start).
@@ -109,3 +109,11 @@ test-package: setup
 # Stage the backend as a self-contained PyInstaller runtime in target/package/runtime/ (manifest, checks, smoke tests).
 package-runtime: setup
     cd backend && {{py}} ../packaging/runtime/stage.py
+
+# Build the docs site (Sphinx + MyST, docs/) into $CARGO_TARGET_DIR/docs-html (default target/),
+# warnings as errors, so a broken local link or anchor fails; the env is docs/.venv from the
+# hashed docs/requirements.txt (`scripts/setup.sh docs`, skipped when unchanged).
+docs:
+    @scripts/setup.sh docs
+    @printf '\033[1;36m==>\033[0m %s\n' "Docs: sphinx-build -W into ${CARGO_TARGET_DIR:-target}/docs-html"
+    docs/.venv/{{ if os_family() == "windows" { "Scripts/sphinx-build.exe" } else { "bin/sphinx-build" } }} -W --keep-going -n -q -b html docs "${CARGO_TARGET_DIR:-target}/docs-html"

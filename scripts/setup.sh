@@ -80,6 +80,22 @@ python_env() {
   echo "$want" > "$venv/.lock-sha256"
 }
 
+# --- Docs env (docs/.venv from docs/requirements.txt, hashed; `just docs`) --------------
+docs_env() {
+  local venv="$root/docs/.venv" req="$root/docs/requirements.txt" py=()
+  local bin="$venv/bin"; [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
+  find_python || exit 1
+  local want; want="$("${py[@]}" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$req")"
+  if [ -f "$venv/.lock-sha256" ] && [ "$(cat "$venv/.lock-sha256")" = "$want" ]; then
+    skip "docs env: up to date ($venv)"; return
+  fi
+  step "Creating the docs' Python env from docs/requirements.txt (Sphinx, MyST)"
+  [ -d "$venv" ] || "${py[@]}" -m venv "$venv"
+  [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
+  "$bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$req"
+  echo "$want" > "$venv/.lock-sha256"
+}
+
 # --- Rust targets for clippy on the other OSes (`just clippy-other-os`, Linux hosts) -------
 rust_targets() {
   [ "$(uname -s)" = Linux ] || { skip "rust targets: clippy for other OSes runs on Linux hosts"; return; }
@@ -113,6 +129,7 @@ case "${1:-all}" in
   python) python_env ;;
   npm) npm_packages ;;
   rust) rust_targets ;;
+  docs) docs_env ;;
   all) system_packages; python_env; rust_targets; npm_packages ;;
-  *) echo "usage: $0 [all|system|python|rust|npm]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|system|python|rust|npm|docs]" >&2; exit 2 ;;
 esac

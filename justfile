@@ -32,7 +32,8 @@ run shell="tauri": setup
 test: setup test-backend test-node test-rust test-wine test-package test-wrap docs
 
 # Backend only: lint, migrations check and pytest, for the demo (backend/) and for the
-# desktop-django package (python/desktop-django: its wheel, a core-only start).
+# desktop-django package (python/desktop-django: its wheel, a core-only start, and that start
+# on Django 4.2 LTS, the lowest it supports).
 test-backend:
     @printf '\033[1;36m==>\033[0m %s\n' "Backend: ruff, makemigrations --check, pytest"
     cd backend && {{py}} -m ruff check . && {{py}} -m ruff format --check .
@@ -40,6 +41,7 @@ test-backend:
     cd backend && DJANGO_SETTINGS_MODULE=flying_stable.settings.dev DESKTOP_DJANGO_APP_DATA_DIR="$(mktemp -d)" {{py}} manage.py makemigrations --check --dry-run
     cd backend && {{py}} -m pytest -q
     cd python/desktop-django && ../../backend/{{py}} -m pytest -q
+    @scripts/test-django-lts.sh
 
 # Electron shell (node --test): header rule, guards, lifecycle, token isolation; builds the addon first.
 test-node:

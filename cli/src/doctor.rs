@@ -221,7 +221,7 @@ pub fn check(dir: &Path) -> Vec<Finding> {
             out.push(finding(
                 Level::Warning,
                 "WebKitGTK 4.1 development files not found (Tauri and wry build on them)",
-                "scripts/setup.sh apt (or: apt install libwebkit2gtk-4.1-dev)",
+                "scripts/setup.sh system (or: apt install libwebkit2gtk-4.1-dev)",
             ));
         }
     }

@@ -19,6 +19,14 @@ def test_empty_state(client):
     assert b"<svg" in response.content
 
 
+def test_pages_render_without_a_version_setting(client, settings):
+    """A frozen runtime run without the shell has no pyproject.toml and no
+    DESKTOP_DJANGO_APP_VERSION: the layout falls back to the package's version."""
+    del settings.DESKTOP_DJANGO_VERSION
+    response = client.get("/ponies/")
+    assert response.status_code == 200
+
+
 def test_root_redirects_to_ponies(client):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"] == "/ponies/"

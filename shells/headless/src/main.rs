@@ -98,7 +98,9 @@ fn client() -> reqwest::blocking::Client {
 }
 
 /// Loads `url` the way a webview would: redirects through the navigation guard with the
-/// cookies they set, then the page's same-origin assets, then `page_loaded`.
+/// cookies they set, then the page's same-origin assets, then `page_loaded`, also for an
+/// error page or a missing asset (named on stderr). Errors: a refused redirect, a
+/// connection failure, a redirect loop.
 fn load(session: &Session, url: &str) -> Result<(), String> {
     let client = client();
     let mut cookies: Vec<(String, String)> = Vec::new();
@@ -120,7 +122,12 @@ fn load(session: &Session, url: &str) -> Result<(), String> {
             continue;
         }
         if !status.is_success() {
-            return Err(format!("HTTP {status} for {}", strip_query(&url)));
+            // A webview shows the error page and reports it loaded; so does this shell, so
+            // that autoquit (C-SHELL-4) still ends the run.
+            eprintln!(
+                "desktop-django-headless: HTTP {status} for {}",
+                strip_query(&url)
+            );
         }
         let html = response.text().map_err(|e| e.without_url().to_string())?;
         let origin = session.origin().unwrap_or_default();
@@ -136,11 +143,11 @@ fn load(session: &Session, url: &str) -> Result<(), String> {
             }
             let r = get(&client, &asset_url, &cookies)?;
             if !r.status().is_success() {
-                return Err(format!(
-                    "HTTP {} for {}",
+                eprintln!(
+                    "desktop-django-headless: HTTP {} for {}",
                     r.status(),
                     strip_query(&asset_url)
-                ));
+                );
             }
             let _ = r.bytes();
         }

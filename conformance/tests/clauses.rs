@@ -762,9 +762,9 @@ fn c_proc_5_clean_quit_leaves_no_helper() {
 }
 
 /// C-PROC-6 (worker restart, SHOULD): a killed worker is spawned again (a new
-/// `backend_spawned {role: worker}` whose process runs), with back-off; after 3 restarts within
-/// 60 s the next crash is not restarted, the shell says so (`worker_down {log_path}`), and the
-/// app's pages show that the worker is down.
+/// `backend_spawned {role: worker}` whose process runs), no sooner than 1 s, 2 s, then 4 s after
+/// each crash; after 3 restarts within 60 s the next crash is not restarted, the shell says so
+/// (`worker_down {log_path}`), and the app's pages show that the worker is down.
 #[test]
 fn c_proc_6_worker_restarts() {
     check_scenario("C-PROC-6", "worker-restart", Level::Should, |shell| {
@@ -775,6 +775,7 @@ fn c_proc_6_worker_restarts() {
                 .into_iter()
                 .rfind(|(r, _)| r == "worker")
                 .expect("a worker");
+            let killed = Instant::now();
             procs::kill(pid);
             let ev = l.wait_nth_event("backend_spawned", 2 + restart, Duration::from_secs(30));
             assert_eq!(
@@ -782,6 +783,14 @@ fn c_proc_6_worker_restarts() {
                 Some("worker"),
                 "restart {restart}: {:?}",
                 ev.fields
+            );
+            // The back-off: 1 s, 2 s, then 4 s after each crash (a lower bound: a slow machine
+            // only adds to it).
+            let backoff = Duration::from_millis(1000 << (restart - 1));
+            assert!(
+                killed.elapsed() >= backoff,
+                "restart {restart} came {:?} after the crash, before the {backoff:?} back-off",
+                killed.elapsed()
             );
             let new_pid = ev.u64("pid").unwrap() as u32;
             let deadline = Instant::now() + Duration::from_secs(10);

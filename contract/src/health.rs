@@ -128,9 +128,4 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
     }
-
-    #[test]
-    fn user_agent_names_supervisor() {
-        assert!(user_agent().starts_with("desktop-django-supervisor/"));
-    }
 }

@@ -197,8 +197,8 @@ pub fn raw_stderr(text: &str) {
 }
 
 /// Runs one clause's check on every discovered shell (see [`check_scenario`]).
-pub fn check(clause: &str, level: Level, f: impl Fn(&Shell) + Sync) {
-    check_scenario(clause, "main", level, f)
+pub fn check(clause: &str, f: impl Fn(&Shell) + Sync) {
+    check_scenario(clause, "main", f)
 }
 
 /// Runs one scenario of a clause on every discovered shell, the shells in parallel (each launch
@@ -208,12 +208,15 @@ pub fn check(clause: &str, level: Level, f: impl Fn(&Shell) + Sync) {
 ///
 /// A shell's expected failure (descriptor `[expected_failures]`, key `C-X-N` or
 /// `C-X-N@scenario`) is reported with its reason; passing it anyway is a failure, so that stale
-/// entries get removed.
-pub fn check_scenario(clause: &str, scenario: &str, level: Level, f: impl Fn(&Shell) + Sync) {
-    assert!(
-        clauses::find(clause).is_some(),
-        "{clause} is not in conformance::clauses (add it there, and to docs/contract.md)"
-    );
+/// entries get removed. The level (MUST or SHOULD) is the clause list's, never the caller's.
+pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
+    let level = clauses::find(clause)
+        .unwrap_or_else(|| {
+            panic!(
+                "{clause} is not in conformance::clauses (add it there, and to docs/contract.md)"
+            )
+        })
+        .level;
     matrix::print_at_exit();
     let label = if scenario == "main" {
         clause.to_string()

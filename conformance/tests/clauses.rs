@@ -20,7 +20,7 @@ use conformance::launch::{GRACE_ENV, READY_TIMEOUT_ENV, TOKEN_ENV};
 use conformance::listener::Listener;
 use conformance::{
     check, check_scenario, demo, procs, sqlite, AccessLine, Auth, Event, Launch, LaunchOptions,
-    Level, Shell, ORPHAN_BOUND, READY_TIMEOUT,
+    Shell, ORPHAN_BOUND, READY_TIMEOUT,
 };
 
 /// Time a shell gets to exit after a graceful quit: the grace period (5000 ms) plus margin.
@@ -392,7 +392,7 @@ fn mode_of(p: &Path) -> u32 {
 /// seeding ran inside `desktop_serve`, and the database is fully migrated by the time it serves.
 #[test]
 fn c_proc_1_two_roles_no_runserver_no_migrate() {
-    check("C-PROC-1", Level::Must, |shell| {
+    check("C-PROC-1", |shell| {
         let fake = FakePython::new(&FakeSpec::default());
         let mut l = running_with(shell, LaunchOptions::default().python(&fake.path));
         let events = l.events();
@@ -475,7 +475,7 @@ fn c_proc_1_two_roles_no_runserver_no_migrate() {
 /// lifeline reached EOF), well within the grace period, without being force-killed.
 #[test]
 fn c_proc_2_stdin_lifeline() {
-    check("C-PROC-2", Level::Must, |shell| {
+    check("C-PROC-2", |shell| {
         let grace_ms = 8000;
         let mut l = running_with(
             shell,
@@ -527,7 +527,7 @@ fn c_proc_2_stdin_lifeline() {
 /// C-PROC-3 (SIGTERM): shutdown events, exit 0, every descendant gone.
 #[test]
 fn c_proc_3_sigterm_quits_gracefully() {
-    check_scenario("C-PROC-3", "sigterm", Level::Must, |shell| {
+    check_scenario("C-PROC-3", "sigterm", |shell| {
         let mut l = running(shell);
         quit_clean(&mut l, "after SIGTERM");
         let ev = l.events();
@@ -540,7 +540,7 @@ fn c_proc_3_sigterm_quits_gracefully() {
 /// C-PROC-3 (SIGINT; CTRL_BREAK on Windows): the same as SIGTERM.
 #[test]
 fn c_proc_3_sigint_quits_gracefully() {
-    check_scenario("C-PROC-3", "sigint", Level::Must, |shell| {
+    check_scenario("C-PROC-3", "sigint", |shell| {
         let mut l = running(shell);
         l.interrupt();
         let status = l.wait_exit(QUIT_TIMEOUT);
@@ -559,7 +559,7 @@ fn c_proc_3_sigint_quits_gracefully() {
 /// (`DESKTOP_DJANGO_GRACE_MS=1500`) is over; the shell still exits 0 with nothing left.
 #[test]
 fn c_proc_3_grace_period_then_tree_kill() {
-    check_scenario("C-PROC-3", "grace-then-kill", Level::Must, |shell| {
+    check_scenario("C-PROC-3", "grace-then-kill", |shell| {
         let grace_ms = 1500;
         let fake = FakePython::new(&FakeSpec::web(Action::RealWithArgs(vec![
             "--no-lifeline".into()
@@ -585,7 +585,7 @@ fn c_proc_3_grace_period_then_tree_kill() {
 /// graceful quit the shell exits 0 and both grandchildren are gone within 3000 ms.
 #[test]
 fn c_proc_4_tree_kill_reaches_grandchildren() {
-    check("C-PROC-4", Level::Must, |shell| {
+    check("C-PROC-4", |shell| {
         let fake = FakePython::new(&FakeSpec {
             web: Action::Grandchild,
             worker: Action::Grandchild,
@@ -635,7 +635,7 @@ fn c_proc_4_tree_kill_reaches_grandchildren() {
 /// than 3000 ms.
 #[test]
 fn c_proc_5_no_orphans_after_shell_sigkill() {
-    check("C-PROC-5", Level::Must, |shell| {
+    check("C-PROC-5", |shell| {
         let mut l = running(shell);
         let killed = Instant::now();
         l.kill_shell();
@@ -648,7 +648,7 @@ fn c_proc_5_no_orphans_after_shell_sigkill() {
 /// starting (a stand-in that never prints the handshake) leaves no orphan.
 #[test]
 fn c_proc_5_sigkill_before_handshake() {
-    check_scenario("C-PROC-5", "before-handshake", Level::Must, |shell| {
+    check_scenario("C-PROC-5", "before-handshake", |shell| {
         let fake = FakePython::new(&FakeSpec::web(Action::Hang));
         let mut l = Launch::start(shell, LaunchOptions::default().python(&fake.path));
         let spawned = l.wait_event("backend_spawned", READY_TIMEOUT);
@@ -673,7 +673,7 @@ fn c_proc_5_sigkill_before_handshake() {
 /// neither the roles nor the grandchildren alive 3000 ms later.
 #[test]
 fn c_proc_5_sigkill_reaches_grandchildren() {
-    check_scenario("C-PROC-5", "grandchild", Level::Must, |shell| {
+    check_scenario("C-PROC-5", "grandchild", |shell| {
         let fake = FakePython::new(&FakeSpec {
             web: Action::Grandchild,
             worker: Action::Grandchild,
@@ -722,7 +722,7 @@ fn c_proc_5_sigkill_reaches_grandchildren() {
 /// such helper while it runs, so the check cannot pass vacuously there.
 #[test]
 fn c_proc_5_clean_quit_leaves_no_helper() {
-    check_scenario("C-PROC-5", "helpers-on-quit", Level::Must, |shell| {
+    check_scenario("C-PROC-5", "helpers-on-quit", |shell| {
         let mut l = running(shell);
         let backend: Vec<u32> = l.backend_processes().iter().map(|p| p.pid).collect();
         let helpers: Vec<procs::ProcInfo> = l
@@ -767,7 +767,7 @@ fn c_proc_5_clean_quit_leaves_no_helper() {
 /// (`worker_down {log_path}`), and the app's pages show that the worker is down.
 #[test]
 fn c_proc_6_worker_restarts() {
-    check_scenario("C-PROC-6", "worker-restart", Level::Should, |shell| {
+    check_scenario("C-PROC-6", "worker-restart", |shell| {
         let mut l = running(shell);
         for restart in 1..=3 {
             let (_, pid) = l
@@ -841,7 +841,7 @@ fn c_proc_6_worker_restarts() {
 /// quit then leaves nothing behind.
 #[test]
 fn c_proc_6_web_crash_shows_the_log_path() {
-    check_scenario("C-PROC-6", "web-crash", Level::Should, |shell| {
+    check_scenario("C-PROC-6", "web-crash", |shell| {
         let mut l = running(shell);
         let before = l.events().len();
         let (_, web) = l.spawned().into_iter().find(|(r, _)| r == "web").unwrap();
@@ -878,7 +878,7 @@ fn c_proc_6_web_crash_shows_the_log_path() {
 /// backend and exits 0, and the first keeps serving.
 #[test]
 fn c_proc_7_second_launch_starts_no_backend() {
-    check("C-PROC-7", Level::Should, |shell| {
+    check("C-PROC-7", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let mut first = running_with(shell, LaunchOptions::default().app_data(&app));
@@ -911,7 +911,7 @@ fn c_proc_7_second_launch_starts_no_backend() {
 /// 127.0.0.1, and no process of the launch holds a listening TCP socket on any other address.
 #[test]
 fn c_port_1_loopback_only() {
-    check("C-PORT-1", Level::Must, |shell| {
+    check("C-PORT-1", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let port = l.port();
         l.wait_event("backend_ready", READY_TIMEOUT);
@@ -958,7 +958,7 @@ fn c_port_1_loopback_only() {
 /// command line and environment carry no port.
 #[test]
 fn c_port_2_race_free_handshake() {
-    check("C-PORT-2", Level::Must, |shell| {
+    check("C-PORT-2", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let port = l.port();
         l.wait_event("backend_ready", READY_TIMEOUT);
@@ -997,7 +997,7 @@ fn c_port_2_race_free_handshake() {
 /// C-PORT-3: two launches, one after the other, get different ports.
 #[test]
 fn c_port_3_port_differs_between_launches() {
-    check("C-PORT-3", Level::Must, |shell| {
+    check("C-PORT-3", |shell| {
         let first = {
             let mut l = Launch::start(shell, LaunchOptions::default());
             l.port()
@@ -1019,7 +1019,7 @@ fn c_port_3_port_differs_between_launches() {
 /// not in the pages or scripts the app serves.
 #[test]
 fn c_auth_1_token_never_leaks() {
-    check("C-AUTH-1", Level::Must, |shell| {
+    check("C-AUTH-1", |shell| {
         let mut tokens = Vec::new();
         for launch in 1..=2 {
             let mut l = running(shell);
@@ -1120,7 +1120,7 @@ fn c_auth_1_token_never_leaks() {
 /// corpus's token group, on the same backend.
 #[test]
 fn c_auth_2_token_enforced() {
-    check("C-AUTH-2", Level::Must, |shell| {
+    check("C-AUTH-2", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let backend = l.ready();
         let token = l.token();
@@ -1166,14 +1166,12 @@ fn c_auth_2_token_enforced() {
 /// ever listens, and the shell reports a startup failure.
 #[test]
 fn c_auth_3_missing_token_fails_closed() {
-    check_scenario("C-AUTH-3", "missing", Level::Must, |shell| {
-        fail_closed(shell, None)
-    });
+    check_scenario("C-AUTH-3", "missing", |shell| fail_closed(shell, None));
 }
 
 #[test]
 fn c_auth_3_short_token_fails_closed() {
-    check_scenario("C-AUTH-3", "short", Level::Must, |shell| {
+    check_scenario("C-AUTH-3", "short", |shell| {
         fail_closed(shell, Some("0123456789abcdef"))
     });
 }
@@ -1204,7 +1202,7 @@ fn fail_closed(shell: &Shell, token: Option<&str>) {
 /// through `localhost` came without it (403).
 #[test]
 fn c_auth_4_token_only_to_the_exact_origin() {
-    check("C-AUTH-4", Level::Must, |shell| {
+    check("C-AUTH-4", |shell| {
         let probe = ProbeRun::start(shell);
         for s in probe.listener.seen() {
             assert!(
@@ -1237,7 +1235,7 @@ fn c_auth_4_token_only_to_the_exact_origin() {
 /// needs 30 s, is in the HOSTILE corpus.)
 #[test]
 fn c_auth_5_ticket_bootstrap() {
-    check("C-AUTH-5", Level::Must, |shell| {
+    check("C-AUTH-5", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let port = l.port();
         let loaded = l.wait_event("window_loaded", READY_TIMEOUT);
@@ -1343,7 +1341,7 @@ fn c_auth_5_ticket_bootstrap() {
 /// two…), with a valid token.
 #[test]
 fn c_auth_6_host_with_wrong_port_is_400() {
-    check("C-AUTH-6", Level::Must, |shell| {
+    check("C-AUTH-6", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         l.ready();
         let port = l.port();
@@ -1356,7 +1354,7 @@ fn c_auth_6_host_with_wrong_port_is_400() {
 /// token (the corpus's CSRF group), nothing changed, and the same POST with the pair works.
 #[test]
 fn c_auth_7_post_without_csrf_is_403() {
-    check("C-AUTH-7", Level::Must, |shell| {
+    check("C-AUTH-7", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let backend = l.ready();
         let port = l.port();
@@ -1385,7 +1383,7 @@ fn c_auth_7_post_without_csrf_is_403() {
 /// (the files under `<app>/migrations/`) is recorded as applied in the database file.
 #[test]
 fn c_ready_1_health_reports_ready() {
-    check("C-READY-1", Level::Must, |shell| {
+    check("C-READY-1", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let backend = l.ready();
         let token = token_of(&l);
@@ -1447,7 +1445,7 @@ fn c_ready_1_health_reports_ready() {
 /// webview requests.
 #[test]
 fn c_ready_2_no_webview_request_before_health() {
-    check("C-READY-2", Level::Must, |shell| {
+    check("C-READY-2", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let splash = l.wait_event("splash_shown", READY_TIMEOUT);
         let ready = l.wait_event("backend_ready", READY_TIMEOUT);
@@ -1484,7 +1482,7 @@ fn c_ready_2_no_webview_request_before_health() {
 /// exits 3): a readable error with the log path, every child stopped, a non-zero exit.
 #[test]
 fn c_ready_3_backend_exits_during_startup() {
-    check_scenario("C-READY-3", "exits-early", Level::Must, |shell| {
+    check_scenario("C-READY-3", "exits-early", |shell| {
         let said = "conformance fault: the backend gave up during startup";
         let fake = FakePython::new(&FakeSpec::web(Action::ExitEarly {
             code: 3,
@@ -1499,7 +1497,7 @@ fn c_ready_3_backend_exits_during_startup() {
 /// stops the process, exits non-zero.
 #[test]
 fn c_ready_3_malformed_handshake() {
-    check_scenario("C-READY-3", "malformed-handshake", Level::Must, |shell| {
+    check_scenario("C-READY-3", "malformed-handshake", |shell| {
         let fake = FakePython::new(&FakeSpec::web(Action::Malformed));
         let mut l = Launch::start(shell, LaunchOptions::default().python(&fake.path));
         let m = assert_startup_failure(&mut l, "a malformed handshake", &[]);
@@ -1514,7 +1512,7 @@ fn c_ready_3_malformed_handshake() {
 /// (`DESKTOP_DJANGO_READY_TIMEOUT_MS`, 30 s by default; 1500 ms here), not before, not long after.
 #[test]
 fn c_ready_3_never_ready_times_out() {
-    check_scenario("C-READY-3", "never-ready", Level::Must, |shell| {
+    check_scenario("C-READY-3", "never-ready", |shell| {
         let fake = FakePython::new(&FakeSpec::web(Action::Hang));
         let mut l = Launch::start(
             shell,
@@ -1538,7 +1536,7 @@ fn c_ready_3_never_ready_times_out() {
 /// a non-zero exit, and the file byte-for-byte untouched: no journal, WAL or backup beside it.
 #[test]
 fn c_ready_3_corrupt_database_left_untouched() {
-    check_scenario("C-READY-3", "corrupt-database", Level::Must, |shell| {
+    check_scenario("C-READY-3", "corrupt-database", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         std::fs::create_dir_all(&app).unwrap();
@@ -1577,7 +1575,7 @@ fn c_ready_3_corrupt_database_left_untouched() {
 /// supervisor's own probes carry a nonce.
 #[test]
 fn c_ready_4_health_proof() {
-    check_scenario("C-READY-4", "proof", Level::Should, |shell| {
+    check_scenario("C-READY-4", "proof", |shell| {
         use hmac::{KeyInit, Mac};
         let mut l = Launch::start(shell, LaunchOptions::default());
         let backend = l.ready();
@@ -1607,7 +1605,7 @@ fn c_ready_4_health_proof() {
 /// bootstrap, a startup failure instead.
 #[test]
 fn c_ready_4_impostor_is_refused() {
-    check_scenario("C-READY-4", "impostor", Level::Should, |shell| {
+    check_scenario("C-READY-4", "impostor", |shell| {
         let fake = FakePython::new(&FakeSpec::web(Action::PythonSource(IMPOSTOR.into())));
         let mut l = Launch::start(shell, LaunchOptions::default().python(&fake.path));
         assert_startup_failure(&mut l, "an impostor backend", &[]);
@@ -1631,7 +1629,7 @@ fn c_ready_4_impostor_is_refused() {
 /// passes the same check, so all resolve the same dir.
 #[test]
 fn c_data_1_xdg_data_home() {
-    check_scenario("C-DATA-1", "xdg-data-home", Level::Must, |shell| {
+    check_scenario("C-DATA-1", "xdg-data-home", |shell| {
         let home = tempfile::tempdir().unwrap();
         let xdg = home.path().join("xdg-data");
         app_data_dir_case(
@@ -1646,7 +1644,7 @@ fn c_data_1_xdg_data_home() {
 /// C-DATA-1: with neither override nor `XDG_DATA_HOME`, it is `~/.local/share/<app_id>`.
 #[test]
 fn c_data_1_home_default() {
-    check_scenario("C-DATA-1", "home", Level::Must, |shell| {
+    check_scenario("C-DATA-1", "home", |shell| {
         let home = tempfile::tempdir().unwrap();
         let expected = home
             .path()
@@ -1709,7 +1707,7 @@ fn app_data_dir_case(shell: &Shell, home: &Path, xdg: Option<&Path>, expected: &
 /// WAL without opening it through SQLite.
 #[test]
 fn c_data_2_sqlite_pragmas() {
-    check("C-DATA-2", Level::Must, |shell| {
+    check("C-DATA-2", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let backend = l.ready();
         let token = l.token();
@@ -1759,7 +1757,7 @@ fn c_data_2_sqlite_pragmas() {
 /// does not re-seed, and neither does the one after it.
 #[test]
 fn c_data_3_first_run_seeding() {
-    check("C-DATA-3", Level::Must, |shell| {
+    check("C-DATA-3", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let launch = || {
@@ -1791,7 +1789,7 @@ fn c_data_3_first_run_seeding() {
 /// seeds, exactly once.
 #[test]
 fn c_data_3_died_before_seeding_seeds_next_time() {
-    check_scenario("C-DATA-3", "died-before-seeding", Level::Must, |shell| {
+    check_scenario("C-DATA-3", "died-before-seeding", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let fake = FakePython::new(&FakeSpec::web(Action::Sh(
@@ -1823,7 +1821,7 @@ fn c_data_3_died_before_seeding_seeds_next_time() {
 /// two installs get different keys, and a relaunch keeps its key.
 #[test]
 fn c_data_4_per_install_secret_key() {
-    check("C-DATA-4", Level::Must, |shell| {
+    check("C-DATA-4", |shell| {
         let id = demo_identity();
         let fake = FakePython::new(
             &FakeSpec::default()
@@ -1877,7 +1875,7 @@ fn c_data_4_per_install_secret_key() {
 /// between launches.
 #[test]
 fn c_data_5_backup_before_migrate() {
-    check("C-DATA-5", Level::Should, |shell| {
+    check("C-DATA-5", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let db = app.join("app.sqlite3");
@@ -1948,7 +1946,7 @@ fn c_data_5_backup_before_migrate() {
 /// token (and tickets) from query strings.
 #[test]
 fn c_data_6_logs_and_scrubbing() {
-    check_scenario("C-DATA-6", "files-and-scrub", Level::Must, |shell| {
+    check_scenario("C-DATA-6", "files-and-scrub", |shell| {
         let mut l = running(shell);
         let backend = l.ready();
         let token = token_of(&l);
@@ -1999,7 +1997,7 @@ fn c_data_6_logs_and_scrubbing() {
 /// starts small new ones.
 #[test]
 fn c_data_6_logs_rotate() {
-    check_scenario("C-DATA-6", "rotation", Level::Must, |shell| {
+    check_scenario("C-DATA-6", "rotation", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let logs = app.join("logs");
@@ -2072,7 +2070,7 @@ fn launched_once(shell: &Shell, app: &Path) -> PathBuf {
 /// forgetting the `routines` migrations while their tables stay, so `CREATE TABLE` fails.
 #[test]
 fn c_data_7_failed_migration_changes_nothing() {
-    check("C-DATA-7", Level::Must, |shell| {
+    check("C-DATA-7", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let db = launched_once(shell, &app);
@@ -2108,7 +2106,7 @@ fn c_data_7_failed_migration_changes_nothing() {
 /// database keeps its rows and its migration history.
 #[test]
 fn c_data_8_no_silent_downgrade() {
-    check("C-DATA-8", Level::Must, |shell| {
+    check("C-DATA-8", |shell| {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let db = launched_once(shell, &app);
@@ -2147,7 +2145,7 @@ fn c_data_8_no_silent_downgrade() {
 /// included, and so is a `target=_blank` link: none of them loads anything in the webview.
 #[test]
 fn c_shell_1_navigation_guard() {
-    check("C-SHELL-1", Level::Must, |shell| {
+    check("C-SHELL-1", |shell| {
         let probe = ProbeRun::start(shell);
         let after: Vec<String> = probe
             .reports()
@@ -2222,7 +2220,7 @@ fn c_shell_1_navigation_guard() {
 /// (A shell menu item, where there is one, is not observable from outside.)
 #[test]
 fn c_shell_2_narrow_bridge() {
-    check("C-SHELL-2", Level::Must, |shell| {
+    check("C-SHELL-2", |shell| {
         let probe = ProbeRun::start(shell);
         for step in ["bridge", "bridge-after"] {
             let r = probe.report(step);
@@ -2271,7 +2269,7 @@ fn c_shell_2_narrow_bridge() {
 /// than the wall clock since launch, and the pids are the backend's real ones.
 #[test]
 fn c_shell_3_events_file() {
-    check("C-SHELL-3", Level::Must, |shell| {
+    check("C-SHELL-3", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default().autoquit_ms(300));
         l.wait_event("window_loaded", READY_TIMEOUT);
         let live: Vec<(String, u32)> = l.spawned();
@@ -2371,7 +2369,7 @@ fn c_shell_3_events_file() {
 /// nothing left behind, and the page (with its static files) had really loaded.
 #[test]
 fn c_shell_4_autoquit() {
-    check("C-SHELL-4", Level::Must, |shell| {
+    check("C-SHELL-4", |shell| {
         let autoquit = 1500;
         let mut l = Launch::start(shell, LaunchOptions::default().autoquit_ms(autoquit));
         let status = l.wait_exit(Duration::from_secs(90));
@@ -2419,7 +2417,7 @@ fn c_shell_4_autoquit() {
 /// descriptor's `artifacts`) hold none of the demo's identity strings.
 #[test]
 fn c_shell_5_generic_host() {
-    check("C-SHELL-5", Level::Must, |shell| {
+    check("C-SHELL-5", |shell| {
         let demo_id = demo_identity();
         for artifact in &shell.spec.artifacts {
             let bytes = std::fs::read(artifact).unwrap_or_else(|e| {
@@ -2496,7 +2494,7 @@ fn c_shell_5_generic_host() {
 /// is 30 s old (expired).
 #[test]
 fn hostile_inputs_corpus() {
-    check("HOSTILE", Level::Must, |shell| {
+    check("HOSTILE", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let backend = l.ready();
         let port = l.port();

@@ -1879,22 +1879,7 @@ fn c_data_5_backup_before_migrate() {
         let data = tempfile::tempdir().unwrap();
         let app = data.path().join("app-data");
         let db = app.join("app.sqlite3");
-        let backups = app.join("backups");
-        let count = || -> Vec<PathBuf> {
-            let mut v: Vec<PathBuf> = std::fs::read_dir(&backups)
-                .map(|rd| {
-                    rd.flatten()
-                        .map(|e| e.path())
-                        .filter(|p| {
-                            let n = p.file_name().unwrap_or_default().to_string_lossy();
-                            n.starts_with("app-") && n.ends_with(".sqlite3")
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            v.sort();
-            v
-        };
+        let count = || backups_in(&app);
         let cycle = |what: &str| {
             let mut l = Launch::start(shell, LaunchOptions::default().app_data(&app));
             l.ready();

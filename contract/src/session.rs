@@ -36,7 +36,7 @@ use crate::restart::{RestartPolicy, Verdict};
 use crate::shell::{Shell, Transport, BRIDGE_MESSAGE};
 use crate::signals;
 use crate::supervisor::{Supervisor, SupervisorConfig};
-use crate::ticket::Ticket;
+use crate::ticket::{Ticket, TicketError};
 use crate::token::Token;
 
 /// Quit gracefully this many ms after `window_loaded` (C-SHELL-4).
@@ -331,10 +331,12 @@ impl Session {
     }
 
     /// Mints a fresh one-time ticket (C-AUTH-5) once the backend is ready.
-    pub fn mint_ticket(&self) -> Result<Ticket, String> {
+    /// Errors: [`TicketError::NotRunning`] before readiness or after a stop,
+    /// else the backend's answer ([`crate::ticket::mint`]).
+    pub fn mint_ticket(&self) -> Result<Ticket, TicketError> {
         match lock(&self.inner.supervisor).as_ref() {
-            Some(sup) => sup.mint_ticket().map_err(|e| e.to_string()),
-            None => Err("the backend is not running".into()),
+            Some(sup) => sup.mint_ticket(),
+            None => Err(TicketError::NotRunning),
         }
     }
 

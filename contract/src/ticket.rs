@@ -48,6 +48,9 @@ pub enum TicketError {
     Status(u16),
     #[error("ticket response is empty or malformed")]
     Malformed,
+    /// No backend to ask: it has not started yet, or it stopped.
+    #[error("the backend is not running")]
+    NotRunning,
 }
 
 /// `POST <origin>/desktop-auth/ticket/` with the token header.

@@ -311,7 +311,7 @@ fn mint_ticket(mut cx: FunctionContext) -> JsResult<JsPromise> {
                 obj.set(&mut cx, "expiresInMs", v)?;
                 Ok(obj)
             }
-            Err(e) => cx.throw_error(e),
+            Err(e) => cx.throw_error(e.to_string()),
         });
     });
     Ok(promise)

@@ -53,6 +53,19 @@ find_python() {
   return 1
 }
 
+# The SHA-256 of the given files together (the chosen Python in "${py[@]}" computes it):
+# an env is rebuilt only when its inputs change; `.lock-sha256` in the env records them.
+inputs_sha256() {
+  "${py[@]}" -c 'import hashlib,sys; h=hashlib.sha256(); [h.update(open(f,"rb").read()) for f in sys.argv[1:]]; print(h.hexdigest())' "$@"
+}
+venv_current() { [ -f "$1/.lock-sha256" ] && [ "$(cat "$1/.lock-sha256")" = "$2" ]; }
+# hashed_venv <venv> <requirements>: create the env if needed and install the hash-pinned file.
+hashed_venv() {
+  [ -d "$1" ] || "${py[@]}" -m venv "$1"
+  local python="$1/bin/python"; [ -d "$1/Scripts" ] && python="$1/Scripts/python.exe"
+  "$python" -m pip install --disable-pip-version-check -q --require-hashes -r "$2"
+}
+
 python_env() {
   local venv="$root/backend/.venv" lock="$root/backend/requirements.lock" py=()
   local pkg="$root/python/desktop-django"
@@ -60,14 +73,11 @@ python_env() {
   find_python || exit 1
   # The stamp covers the lock and desktop-django's pyproject.toml: the editable install
   # follows source edits by itself, but new metadata (dependencies, version) needs a reinstall.
-  local want; want="$("${py[@]}" -c 'import hashlib,sys; h=hashlib.sha256(); [h.update(open(f,"rb").read()) for f in sys.argv[1:]]; print(h.hexdigest())' "$lock" "$pkg/pyproject.toml")"
-  if [ -f "$venv/.lock-sha256" ] && [ "$(cat "$venv/.lock-sha256")" = "$want" ]; then
-    skip "backend env: up to date ($venv)"; return
-  fi
+  local want; want="$(inputs_sha256 "$lock" "$pkg/pyproject.toml")"
+  if venv_current "$venv" "$want"; then skip "backend env: up to date ($venv)"; return; fi
   step "Creating the backend's Python env from requirements.lock"
-  [ -d "$venv" ] || "${py[@]}" -m venv "$venv"
+  hashed_venv "$venv" "$lock"
   [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
-  "$bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$lock"
   # A local path carries no hash, so desktop-django is not in the lock. Its dependencies are
   # (uv compiles them from its pyproject.toml), and so is setuptools, its build backend:
   # no deps and no build isolation keep this step from fetching anything unhashed.
@@ -83,16 +93,11 @@ python_env() {
 # --- Docs env (docs/.venv from docs/requirements.txt, hashed; `just docs`) --------------
 docs_env() {
   local venv="$root/docs/.venv" req="$root/docs/requirements.txt" py=()
-  local bin="$venv/bin"; [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
   find_python || exit 1
-  local want; want="$("${py[@]}" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$req")"
-  if [ -f "$venv/.lock-sha256" ] && [ "$(cat "$venv/.lock-sha256")" = "$want" ]; then
-    skip "docs env: up to date ($venv)"; return
-  fi
+  local want; want="$(inputs_sha256 "$req")"
+  if venv_current "$venv" "$want"; then skip "docs env: up to date ($venv)"; return; fi
   step "Creating the docs' Python env from docs/requirements.txt (Sphinx, MyST)"
-  [ -d "$venv" ] || "${py[@]}" -m venv "$venv"
-  [ -d "$venv/Scripts" ] && bin="$venv/Scripts"
-  "$bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$req"
+  hashed_venv "$venv" "$req"
   echo "$want" > "$venv/.lock-sha256"
 }
 

@@ -22,6 +22,33 @@ fn run(args: &[&str], key: Option<&Path>) -> Output {
     cmd.output().unwrap()
 }
 
+/// `release-manifest` for `APP` at `version` (min version 0.1.0) into `out`, with `extra`
+/// options before the artifacts, signed with the secret key file `key` (none: no key).
+fn sign(
+    version: &str,
+    out: &Path,
+    extra: &[&str],
+    artifacts: &[PathBuf],
+    key: Option<&Path>,
+) -> Output {
+    let out = p(out);
+    let artifacts: Vec<String> = artifacts.iter().map(|a| p(a)).collect();
+    let mut args = vec![
+        "release-manifest",
+        "--app-id",
+        APP,
+        "--version",
+        version,
+        "--min-version",
+        "0.1.0",
+        "--out",
+        &out,
+    ];
+    args.extend_from_slice(extra);
+    args.extend(artifacts.iter().map(String::as_str));
+    run(&args, key)
+}
+
 struct Release {
     dir: tempfile::TempDir,
 }
@@ -40,21 +67,11 @@ impl Release {
         )
         .unwrap();
         let r = Release { dir };
-        let out = run(
-            &[
-                "release-manifest",
-                "--app-id",
-                APP,
-                "--version",
-                version,
-                "--min-version",
-                "0.1.0",
-                "--expires-in-days",
-                expires_in_days,
-                "--out",
-                &p(&r.path("release.json")),
-                &p(&r.artifact()),
-            ],
+        let out = sign(
+            version,
+            &r.path("release.json"),
+            &["--expires-in-days", expires_in_days],
+            &[r.artifact()],
             Some(&r.path("a/desktop-django.key")),
         );
         assert!(out.status.success(), "{out:?}");
@@ -167,19 +184,11 @@ fn signing_needs_the_key_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let artifact = dir.path().join("app-1.0.0-linux-x86_64.deb");
     std::fs::write(&artifact, b"x").unwrap();
-    let out = run(
-        &[
-            "release-manifest",
-            "--app-id",
-            APP,
-            "--version",
-            "1.0.0",
-            "--min-version",
-            "0.1.0",
-            "--out",
-            &p(&dir.path().join("release.json")),
-            &p(&artifact),
-        ],
+    let out = sign(
+        "1.0.0",
+        &dir.path().join("release.json"),
+        &[],
+        &[artifact],
         None,
     );
     assert!(!out.status.success());
@@ -190,21 +199,11 @@ fn signing_needs_the_key_from_the_environment() {
 #[test]
 fn the_updater_feed_carries_the_signed_manifest_and_tauri_signatures() {
     let r = Release::new("1.0.0", "30");
-    let out = run(
-        &[
-            "release-manifest",
-            "--app-id",
-            APP,
-            "--version",
-            "1.0.0",
-            "--min-version",
-            "0.1.0",
-            "--out",
-            &p(&r.path("release.json")),
-            "--base-url",
-            "https://updates.example/app",
-            &p(&r.artifact()),
-        ],
+    let out = sign(
+        "1.0.0",
+        &r.path("release.json"),
+        &["--base-url", "https://updates.example/app"],
+        &[r.artifact()],
         Some(&r.path("a/desktop-django.key")),
     );
     assert!(out.status.success(), "{out:?}");
@@ -284,24 +283,20 @@ fn the_electron_feed_lists_each_oss_installers_with_sha512() {
     for (i, name) in names.iter().enumerate() {
         std::fs::write(r.path(name), format!("installer {i}").repeat(i + 1)).unwrap();
     }
-    let mut args = vec![
-        "release-manifest".to_string(),
-        "--app-id".into(),
-        APP.into(),
-        "--version".into(),
-        "1.0.0".into(),
-        "--min-version".into(),
-        "0.1.0".into(),
-        "--out".into(),
-        p(&r.path("release.json")),
-        "--base-url".into(),
-        "https://updates.example/app/".into(),
-        "--electron-feed".into(),
-        p(&r.artifact()),
-    ];
-    args.extend(names.iter().map(|n| p(&r.path(n))));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = run(&args, Some(&r.path("a/desktop-django.key")));
+    let artifacts: Vec<PathBuf> = std::iter::once(r.artifact())
+        .chain(names.iter().map(|n| r.path(n)))
+        .collect();
+    let out = sign(
+        "1.0.0",
+        &r.path("release.json"),
+        &[
+            "--base-url",
+            "https://updates.example/app/",
+            "--electron-feed",
+        ],
+        &artifacts,
+        Some(&r.path("a/desktop-django.key")),
+    );
     assert!(out.status.success(), "{out:?}");
     let sha512 = |name: &str| {
         base64::engine::general_purpose::STANDARD
@@ -368,12 +363,13 @@ fn the_electron_feed_lists_each_oss_installers_with_sha512() {
     for f in ["latest-linux.yml", "latest.yml", "latest-mac.yml"] {
         std::fs::remove_file(r.path(f)).unwrap();
     }
-    let without: Vec<&str> = args
-        .iter()
-        .copied()
-        .filter(|a| *a != "--electron-feed")
-        .collect();
-    let out = run(&without, Some(&r.path("a/desktop-django.key")));
+    let out = sign(
+        "1.0.0",
+        &r.path("release.json"),
+        &["--base-url", "https://updates.example/app/"],
+        &artifacts,
+        Some(&r.path("a/desktop-django.key")),
+    );
     assert!(out.status.success(), "{out:?}");
     assert!(!r.path("latest-linux.yml").exists());
 }

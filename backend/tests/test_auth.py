@@ -122,3 +122,11 @@ def test_every_response_confines_subresources_to_the_exact_origin(client, anon, 
         assert "*" not in csp and "127.0.0.1" not in csp and "localhost:" not in csp
         assert directives["form-action"] == "'self'"
         assert directives["frame-src"] == "'none'"
+
+
+def test_pages_carry_no_cross_origin_opener_policy(client):
+    """The first page comes from the splash: with COOP, WebKit swaps its web process (~150 ms)."""
+    response = client.get("/ponies/")
+    assert response.status_code == 200
+    assert "Cross-Origin-Opener-Policy" not in response
+    assert response["X-Frame-Options"] == "DENY"

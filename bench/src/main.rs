@@ -2,6 +2,7 @@
 //! against two references measured in the same run, written to `docs/benchmarks/`.
 //! Method and how to read the numbers: `docs/performance.md`.
 
+mod births;
 mod mem;
 mod report;
 mod stats;
@@ -171,7 +172,8 @@ struct TreeMem {
 }
 
 fn tree_mem(procs: &[conformance::ProcInfo], shell_pid: Option<u32>) -> TreeMem {
-    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    // kind → (processes, PSS in kB)
+    let mut kinds: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     let (mut rss, mut pss, mut count) = (0, 0, 0);
     for p in procs {
         let Some(m) = mem::of_pid(p.pid) else {
@@ -202,7 +204,9 @@ fn tree_mem(procs: &[conformance::ProcInfo], shell_pid: Option<u32>) -> TreeMem 
                 })
                 .unwrap_or_else(|| format!("pid {}", p.pid))
         };
-        *kinds.entry(kind).or_default() += 1;
+        let entry = kinds.entry(kind).or_default();
+        entry.0 += 1;
+        entry.1 += m.pss_kb;
     }
     TreeMem {
         rss_kb: rss,
@@ -210,7 +214,7 @@ fn tree_mem(procs: &[conformance::ProcInfo], shell_pid: Option<u32>) -> TreeMem 
         count,
         breakdown: kinds
             .iter()
-            .map(|(k, n)| format!("{n}× {k}"))
+            .map(|(k, (n, pss))| format!("{n}× {k} {:.1} MB", kb_to_mb(*pss)))
             .collect::<Vec<_>>()
             .join(", "),
     }
@@ -261,6 +265,7 @@ fn wait_gone(
 }
 
 fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
+    let mut births = births::Births::before_launch();
     let mut launch = catch_unwind(AssertUnwindSafe(|| {
         Launch::start(shell, LaunchOptions::default().autoquit_ms(AUTOQUIT_MS))
     }))
@@ -271,9 +276,11 @@ fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
         seen: Vec::new(),
     };
     let path = launch.events_path.clone();
+    let marker_entry = format!("{MARKER_VAR}={}", launch.marker);
     // Start-up: until the first authenticated paint.
     loop {
         w.poll(&path)?;
+        births.poll(&marker_entry, spawned);
         if let Some(e) = w.find("startup_failed") {
             return Err(format!(
                 "startup_failed: {}",
@@ -339,6 +346,8 @@ fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
         rss_mb: Some(kb_to_mb(m.rss_kb)),
         pss_mb: Some(kb_to_mb(m.pss_kb)),
         processes: Some(m.count as f64),
+        web_processes: cfg!(target_os = "linux").then_some(births.web_process_ms.len() as f64),
+        web_process_ms: births.web_process_ms,
         breakdown: Some(m.breakdown),
         start_offset_ms: Some(offset),
     })
@@ -812,6 +821,7 @@ const METHOD: &[&str] = &[
     "Every launch gets a fresh temp app-data dir (DESKTOP_DJANGO_APP_DATA_DIR), so every launch migrates and seeds a new database.",
     "Shells: spawn = the instant before the bench spawns the descriptor's command. Event times come from DESKTOP_DJANGO_EVENTS: each event's t_ms is relative to the shell's own start, so the bench polls the file every 4 ms, takes offset = min(seen − t_ms) over all events (the spawn → shell-start delay, within one poll) and reports offset + t_ms.",
     "Memory: once window_loaded (shells) or the first health 200 (references) is seen, plus a settle delay, the bench sums Rss and Pss from /proc/<pid>/smaps_rollup over every live process carrying the launch's marker variable (DESKTOP_DJANGO_CONFORMANCE_MARKER, inherited by every descendant): the shell, its webview helper processes, desktop_serve and desktop_worker.",
+    "Web processes by first paint (Linux): every WebKitWebProcess carrying the launch's marker that appears in /proc between the spawn and window_loaded, polled with the events file. 2 means WebKit swapped web processes on the way to the first page (for example for a Cross-Origin-Opener-Policy response reached from the splash).",
     "Quit: SIGTERM to the shell (floor: its lifeline stdin is closed; migrate-then-poll: SIGTERM to waitress). quit → shutdown_complete from the events file; quit → all gone is when every process of the launch is gone from /proc (zombies count as gone) and no process carries the marker, polled every 4 ms.",
     "floor: `python manage.py desktop_serve` alone with the same interpreter, settings and env as the shells' supervisor gives it (token, fresh app-data dir); time from spawn to the first 200 of GET /health/ (with the token) on the port from its handshake line, polled every 4 ms.",
     "migrate-then-poll: `python manage.py migrate --noinput` as its own process, then `python -m waitress --listen=127.0.0.1:<port chosen by the parent> flying_stable.wsgi:application` with the same settings and token, then GET /health/ every 250 ms until 200; time from the migrate spawn.",

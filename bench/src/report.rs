@@ -19,6 +19,11 @@ pub struct Sample {
     pub rss_mb: Option<f64>,
     pub pss_mb: Option<f64>,
     pub processes: Option<f64>,
+    /// WebKitGTK web processes started between the spawn and the first paint (Linux): 2 means
+    /// a process swap on the way to the first page.
+    pub web_processes: Option<f64>,
+    /// ms from the spawn to the first sighting of each of those web processes.
+    pub web_process_ms: Vec<f64>,
     /// e.g. `1 shell, 2 python, 3 other` (webview helpers).
     pub breakdown: Option<String>,
     /// Estimated delay from the spawn to the shell's own `t_ms = 0` (events are relative to it).
@@ -35,6 +40,7 @@ pub const METRICS: &[(&str, &str, &str)] = &[
     ("rss_mb", "tree RSS", "MB"),
     ("pss_mb", "tree PSS", "MB"),
     ("processes", "processes", ""),
+    ("web_processes", "web processes by first paint", ""),
 ];
 
 impl Sample {
@@ -48,6 +54,7 @@ impl Sample {
             "rss_mb" => self.rss_mb,
             "pss_mb" => self.pss_mb,
             "processes" => self.processes,
+            "web_processes" => self.web_processes,
             _ => None,
         }
     }
@@ -377,7 +384,7 @@ pub fn markdown(r: &Results) -> String {
     if !breakdowns.is_empty() {
         let _ = writeln!(
             out,
-            "\n**Processes counted for memory (last run):** {}",
+            "\n**Processes counted for memory, with their PSS (last run):** {}",
             breakdowns.join("; ")
         );
     }

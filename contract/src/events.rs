@@ -10,7 +10,8 @@
 //! (the worker was given up on, C-PROC-6). A connected updater (C-PKG-3)
 //! adds `update_current {version}`, `update_available {version}`,
 //! `update_refused {reason, code}`, `update_declined {version}`,
-//! `update_installing {version}` and `update_failed {message}`. Without the
+//! `update_installing {version}` and `update_failed {message}`. The WebKitGTK
+//! shells add `webview_load {phase, url}` (`contract::webkitgtk`). Without the
 //! variable, emitting is a no-op.
 //!
 //! Call [`mark_start`] first thing in `main` so `t_ms` counts from process start.

@@ -32,6 +32,8 @@ pub mod supervisor;
 pub mod ticket;
 pub mod token;
 pub mod update;
+#[cfg(all(feature = "webkitgtk", target_os = "linux"))]
+pub mod webkitgtk;
 
 /// This crate's version; sent in the supervisor's `User-Agent`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -201,6 +201,13 @@ def test_root_urlconf_changes_only_when_asked(project):
     assert configured(project, urlconf="x.desktop_urls")["ROOT_URLCONF"] == "x.desktop_urls"
 
 
+def test_coop_is_off_unless_the_project_sets_it(project):
+    # WebKit starts a second web process for a COOP page reached from the splash.
+    assert configured(project)["SECURE_CROSS_ORIGIN_OPENER_POLICY"] is None
+    kept = configured(project, SECURE_CROSS_ORIGIN_OPENER_POLICY="same-origin")
+    assert kept["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
+
+
 # Packaged static files ---------------------------------------------------------------------
 
 

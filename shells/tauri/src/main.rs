@@ -4,10 +4,12 @@
 //! lifecycle decision to `contract::session::Session` (splash → supervisor →
 //! ticket bootstrap → navigation guard → bridge → graceful quit).
 //!
-//! - The splash window shows the contract's splash page at once, served from
-//!   the binary through the `ddshell` URI scheme (no network, C-READY-2).
-//! - The main window is created only when the session navigates to a freshly
-//!   minted bootstrap URL (C-AUTH-5); a re-created window bootstraps anew.
+//! - One window: it shows the contract's splash page at once, served from the
+//!   binary through the `ddshell` URI scheme (no network, C-READY-2), then
+//!   navigates to a freshly minted bootstrap URL (C-AUTH-5). Its web process
+//!   starts while Python does, so the first page does not wait for one (a
+//!   second window would start a second web process at that moment). A
+//!   re-created window (macOS) bootstraps anew.
 //! - "Open App Data Folder" is the Tauri command `open_app_data_folder`,
 //!   granted by `capabilities/backend-origin.json` to the exact backend origin
 //!   only, added at runtime once the port is known (C-SHELL-2).
@@ -31,9 +33,7 @@ use tauri::{
     AppHandle, Manager, RunEvent, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent,
 };
 
-/// The window that shows the splash and, on a startup failure, the error page.
-const SPLASH: &str = "splash";
-/// The window that shows the Django app.
+/// The one window: the splash, then the Django app (or the error page).
 const MAIN: &str = "main";
 /// The URI scheme serving the shell's own pages from the binary.
 const SCHEME: &str = "ddshell";
@@ -55,6 +55,8 @@ struct ShellState {
 
 fn main() {
     contract::events::mark_start();
+    #[cfg(target_os = "linux")]
+    contract::webkitgtk::before_gtk_init();
     let mut context = tauri::generate_context!();
     // Where Tauri's bundles put resources (the packaged runtime): on Linux
     // /usr/lib/<product name at build time>, which the binary's path alone
@@ -118,21 +120,12 @@ fn main() {
                 app.cleanup_before_exit();
                 std::process::exit(0);
             }
-            let data_dir = prepared.paths.root.join("webview");
-            let title = prepared.title().to_owned();
-            // Start Python first: its start overlaps the splash window's set-up.
+            // Start Python first: its start overlaps the window's set-up.
             // The session's UI requests run on the main thread after `setup`.
             let session = Session::new(prepared, TauriShell(app.handle().clone()));
             app.manage(session.clone());
             session.start();
-            WebviewWindowBuilder::new(app, SPLASH, shell_page("/splash"))
-                .title(title)
-                .inner_size(1200.0, 800.0)
-                .min_inner_size(640.0, 480.0)
-                .data_directory(data_dir)
-                .on_navigation(is_shell_page)
-                .on_new_window(|_, _| NewWindowResponse::Deny)
-                .build()?;
+            main_window(app.handle(), shell_page("/splash"))?;
             session.splash_shown();
             update::check(app.handle(), update::Trigger::Startup);
             Ok(())
@@ -212,10 +205,7 @@ impl Shell for TauriShell {
         let app = self.0.clone();
         let _ = self.0.run_on_main_thread(move || {
             *lock(&app.state::<ShellState>().error) = Some(html);
-            let target = app
-                .get_webview_window(MAIN)
-                .or_else(|| app.get_webview_window(SPLASH));
-            if let Some(window) = target {
+            if let Some(window) = app.get_webview_window(MAIN) {
                 if let Ok(url) = shell_page("/error").to_string().parse() {
                     let _ = window.navigate(url);
                 }
@@ -229,8 +219,8 @@ impl Shell for TauriShell {
     }
 }
 
-/// Navigates the main window to `url` (a bootstrap URL with a one-time
-/// ticket), creating it if needed, then retires the splash window.
+/// Navigates the window to `url` (a bootstrap URL with a one-time ticket),
+/// creating it if it was closed.
 fn open_main(app: &AppHandle, url: &str) -> tauri::Result<()> {
     let url: Url = url
         .parse()
@@ -240,30 +230,33 @@ fn open_main(app: &AppHandle, url: &str) -> tauri::Result<()> {
         window.navigate(url)?;
         window.show()?;
     } else {
-        main_window(app, url)?;
-    }
-    if let Some(splash) = app.get_webview_window(SPLASH) {
-        splash.destroy()?;
+        main_window(app, WebviewUrl::External(url))?;
     }
     Ok(())
 }
 
-fn main_window(app: &AppHandle, url: Url) -> tauri::Result<WebviewWindow> {
+fn main_window(app: &AppHandle, url: WebviewUrl) -> tauri::Result<WebviewWindow> {
     let session = app.state::<Session>().inner().clone();
     let (nav, new_window, loaded) = (session.clone(), session.clone(), session.clone());
     let data_dir = session.app_data_dir().join("webview");
     let app_for_nav = app.clone();
-    let window = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::External(url))
+    let window = WebviewWindowBuilder::new(app, MAIN, url)
         .title(session.product_name())
         .inner_size(1200.0, 800.0)
         .min_inner_size(640.0, 480.0)
         .data_directory(data_dir)
         .initialization_script(TAURI_BRIDGE_SCRIPT)
         .on_navigation(move |url| {
-            // The error page, once the session has shown one; otherwise the
-            // contract's guard (C-SHELL-1).
+            // The splash until the backend origin is known, the error page
+            // once the session has shown one; otherwise the contract's guard
+            // (C-SHELL-1).
             if is_shell_page(url) {
-                return lock(&app_for_nav.state::<ShellState>().error).is_some();
+                let state = app_for_nav.state::<ShellState>();
+                return match url.path() {
+                    "/splash" => lock(&state.granted_origin).is_none(),
+                    "/error" => lock(&state.error).is_some(),
+                    _ => false,
+                };
             }
             nav.allow_navigation(url.as_str())
         })
@@ -277,26 +270,29 @@ fn main_window(app: &AppHandle, url: Url) -> tauri::Result<WebviewWindow> {
             }
         })
         .build()?;
-    route_popups_to_the_guard(&window);
+    tune_webkitgtk(&window);
     Ok(window)
 }
 
-/// WebKitGTK drops a `window.open` (or a scripted `target=_blank` click) made
-/// without a user gesture before any handler sees it. Let it through to
-/// `on_new_window`, which always denies and sends external targets to the
-/// system browser (C-SHELL-1).
+/// The WebKit shells' common settings (`contract::webkitgtk`), plus one of
+/// Tauri's own: WebKitGTK drops a `window.open` (or a scripted
+/// `target=_blank` click) made without a user gesture before any handler
+/// sees it. Let it through to `on_new_window`, which always denies and sends
+/// external targets to the system browser (C-SHELL-1).
 #[cfg(target_os = "linux")]
-fn route_popups_to_the_guard(window: &WebviewWindow) {
+fn tune_webkitgtk(window: &WebviewWindow) {
     let _ = window.with_webview(|webview| {
         use webkit2gtk::{SettingsExt, WebViewExt};
-        if let Some(settings) = webview.inner().settings() {
+        let view = webview.inner();
+        contract::webkitgtk::tune(&view);
+        if let Some(settings) = WebViewExt::settings(&view) {
             settings.set_javascript_can_open_windows_automatically(true);
         }
     });
 }
 
 #[cfg(not(target_os = "linux"))]
-fn route_popups_to_the_guard(_window: &WebviewWindow) {}
+fn tune_webkitgtk(_window: &WebviewWindow) {}
 
 /// Adds `capabilities/backend-origin.json` for the exact origin of `url`
 /// (`http://127.0.0.1:<port>`), once per run.
@@ -348,10 +344,7 @@ fn app_menu(app: &AppHandle) -> tauri::Result<Menu<tauri::Wry>> {
 
 /// The single-instance callback: bring the running window to the front.
 fn focus(app: &AppHandle) {
-    let window = app
-        .get_webview_window(MAIN)
-        .or_else(|| app.get_webview_window(SPLASH));
-    if let Some(window) = window {
+    if let Some(window) = app.get_webview_window(MAIN) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();

@@ -53,6 +53,8 @@ impl Shell for ProxyShell {
 
 fn main() {
     contract::events::mark_start();
+    #[cfg(target_os = "linux")]
+    contract::webkitgtk::before_gtk_init();
     let prepared = session::prepare_or_exit_in(
         "desktop-django-wry",
         None,
@@ -192,5 +194,10 @@ fn build_webview(
         use wry::WebViewBuilderExtUnix;
         builder.build_gtk(window.default_vbox().expect("tao creates a default vbox"))
     };
+    #[cfg(target_os = "linux")]
+    if let Ok(view) = &webview {
+        use wry::WebViewExtUnix;
+        contract::webkitgtk::tune(&view.webview());
+    }
     webview
 }

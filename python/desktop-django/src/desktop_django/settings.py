@@ -113,6 +113,10 @@ def configure(
       after ``SecurityMiddleware`` (else right after ours), ``STORAGES["staticfiles"]`` =
       ``ForgivingManifestStorage``, ``STATIC_ROOT`` defaulting to ``<desktop.toml dir>/
       staticfiles``, and ``WHITENOISE_USE_FINDERS`` only while that is not collected.
+    - ``SECURE_CROSS_ORIGIN_OPENER_POLICY = None`` unless the project sets it. The shells
+      open no other top-level window (C-SHELL-1), so COOP isolates nothing here, but a COOP
+      page reached from the splash makes WebKit start a second web process for it (a
+      browsing context group switch, HTML § 7.1.3): about 150 ms before the first paint.
     - ``ROOT_URLCONF = urlconf`` when given; the project's otherwise.
 
     Raises ``ImproperlyConfigured`` when ``desktop.toml`` is missing or has no ``app_id``,
@@ -177,6 +181,7 @@ def configure(
             middleware = _with_whitenoise(middleware)
             _packaged_static(settings, toml_path.parent)
     settings["MIDDLEWARE"] = middleware
+    settings.setdefault("SECURE_CROSS_ORIGIN_OPENER_POLICY", None)
     if urlconf:
         settings["ROOT_URLCONF"] = urlconf
 

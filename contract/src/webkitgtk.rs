@@ -1,0 +1,57 @@
+//! WebKitGTK settings both WebKit shells (wry, Tauri) apply to their one webview on Linux.
+//! Each is measured by `just bench` (docs/performance.md, "Where the time goes").
+//!
+//! - Hardware acceleration **never**: WebKitGTK's default (`ALWAYS`) sets up GL compositing
+//!   (a DMA-BUF renderer) in the web process before its first paint. A server-rendered CRUD
+//!   page gains nothing from it, while the set-up costs about 100 ms of first paint on a
+//!   software-rendered display and about 90 MB of the tree's PSS.
+//! - No GL in GTK ([`before_gtk_init`]): GTK 3 opens the X display by loading the GL driver
+//!   to pick GL-capable visuals (on a machine without a GPU, Mesa's llvmpipe and LLVM), which
+//!   delays the backend's spawn and the splash. Without hardware acceleration the UI process
+//!   draws nothing with GL.
+//! - Cache model **document viewer**: one local origin, pages rendered fresh by Django and no
+//!   back/forward browsing to speed up, so WebKit keeps no page or memory caches around.
+
+use serde_json::json;
+use webkit2gtk::{
+    CacheModel, HardwareAccelerationPolicy, LoadEvent, SettingsExt, WebContextExt, WebViewExt,
+};
+
+use crate::{events, navigation};
+
+/// Sets `GDK_GL=disable` unless the environment already sets `GDK_GL`. Call it first thing in
+/// `main`, before GTK starts (tao's event loop, `tauri::Builder::build`) and before any other
+/// thread exists (it changes the process environment).
+pub fn before_gtk_init() {
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+    }
+}
+
+/// Applies the settings above to `view` and its web context, and reports WebKit's own load
+/// phases as `webview_load {phase, url}` events (C-SHELL-3; `started`, `redirected`,
+/// `committed`, `finished`; the URL without its query, so never a ticket). With `window_loaded`
+/// they split the time from `backend_ready` to the first page into network (started →
+/// committed: the bootstrap redirects and the response) and rendering (committed →
+/// finished). Call it once, right after the webview is built. Infallible: a setting the
+/// system cannot honour is ignored by WebKit.
+pub fn tune(view: &webkit2gtk::WebView) {
+    view.connect_load_changed(|view, event| {
+        let phase = match event {
+            LoadEvent::Started => "started",
+            LoadEvent::Redirected => "redirected",
+            LoadEvent::Committed => "committed",
+            LoadEvent::Finished => "finished",
+            _ => return,
+        };
+        let uri = view.uri().unwrap_or_default();
+        let url = navigation::strip_query(&uri);
+        events::emit("webview_load", json!({"phase": phase, "url": url}));
+    });
+    if let Some(settings) = WebViewExt::settings(view) {
+        settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+    }
+    if let Some(context) = view.context() {
+        context.set_cache_model(CacheModel::DocumentViewer);
+    }
+}

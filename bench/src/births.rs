@@ -11,11 +11,11 @@ use std::time::Instant;
 /// The `comm` prefix of WebKitGTK's web content process (`comm` is cut at 15 bytes).
 const WEB_PROCESS_COMM: &str = "WebKitWebProces";
 
-/// Pids known before the launch are ignored. A new pid is checked until it shows a web
-/// process's name or exits: a forked child carries its parent's `comm` until it calls exec.
+/// Pids known before the launch are ignored. A new child of the shell is checked until it
+/// shows a web process's name or exits: a forked child carries its parent's `comm` until exec.
 pub struct Births {
     known: HashSet<u32>,
-    /// New pids of the launch not (yet) named like a web process.
+    /// Children of the shell not (yet) named like a web process.
     young: HashSet<u32>,
     /// ms from `origin` to the first sighting of each web process of the launch.
     pub web_process_ms: Vec<f64>,
@@ -31,14 +31,14 @@ impl Births {
         }
     }
 
-    /// Records every web process that appeared since the last call and carries `marker_entry`
-    /// (`NAME=value`) in its environment. Cost: one `/proc` listing plus two small reads per
-    /// new pid, so it can run at the bench's 4 ms poll.
-    pub fn poll(&mut self, marker_entry: &str, origin: Instant) {
+    /// Records every web process that the shell (`shell_pid`) started since the last call.
+    /// Cost: one `/proc` listing, one `stat` read per new pid and one `comm` read per young
+    /// child, so it can run at the bench's 4 ms poll.
+    pub fn poll(&mut self, shell_pid: u32, origin: Instant) {
         let fresh: Vec<u32> = pids().filter(|p| !self.known.contains(p)).collect();
         for pid in fresh {
             self.known.insert(pid);
-            if carries(pid, marker_entry) {
+            if parent_of(pid) == Some(shell_pid) {
                 self.young.insert(pid);
             }
         }
@@ -70,9 +70,12 @@ fn is_web_process(pid: u32) -> bool {
         .is_ok_and(|comm| comm.trim_end() == WEB_PROCESS_COMM)
 }
 
-fn carries(pid: u32, entry: &str) -> bool {
-    std::fs::read(format!("/proc/{pid}/environ"))
-        .is_ok_and(|env| env.split(|&b| b == 0).any(|e| e == entry.as_bytes()))
+/// The parent pid from `/proc/<pid>/stat` (field 4, after the parenthesised `comm`, which
+/// may itself contain spaces and parentheses). Set at fork, so no race with exec.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    after_comm.split_whitespace().nth(1)?.parse().ok()
 }
 
 #[cfg(all(test, target_os = "linux"))]
@@ -80,29 +83,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_process_started_after_the_snapshot_is_new_and_its_environment_is_read() {
+    fn a_child_of_the_shell_is_watched_until_it_exits_and_others_are_not() {
         let mut births = Births::before_launch();
         let mut child = std::process::Command::new("sleep")
             .arg("5")
-            .env("BENCH_BIRTHS_TEST", "1")
             .spawn()
             .expect("sleep");
         let pid = child.id();
-        // Until exec, the child still shows this test's name and environment.
-        while std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap() != "sleep\n" {
-            std::thread::yield_now();
-        }
+        assert_eq!(parent_of(pid), Some(std::process::id()));
         assert!(!births.known.contains(&pid));
-        assert!(carries(pid, "BENCH_BIRTHS_TEST=1"));
-        assert!(!carries(pid, "BENCH_BIRTHS_TEST=2"));
-        assert!(!is_web_process(pid), "sleep is not a web process");
-        births.poll("BENCH_BIRTHS_TEST=1", Instant::now());
+        births.poll(std::process::id() + 1_000_000, Instant::now());
         assert!(births.known.contains(&pid));
-        assert!(births.young.contains(&pid), "ours, watched until it execs");
-        assert!(births.web_process_ms.is_empty());
+        assert!(births.young.is_empty(), "not a child of that shell");
+
+        let mut births = Births::before_launch();
+        births.known.remove(&pid);
+        births.poll(std::process::id(), Instant::now());
+        assert!(births.young.contains(&pid), "a child of the shell, watched");
+        assert!(
+            births.web_process_ms.is_empty(),
+            "sleep is not a web process"
+        );
         child.kill().ok();
         child.wait().ok();
-        births.poll("BENCH_BIRTHS_TEST=1", Instant::now());
+        births.poll(std::process::id(), Instant::now());
         assert!(!births.young.contains(&pid), "gone, no longer watched");
+    }
+
+    #[test]
+    fn the_parent_of_this_process_is_read_from_its_stat() {
+        assert_eq!(
+            parent_of(std::process::id()),
+            Some(std::os::unix::process::parent_id())
+        );
     }
 }

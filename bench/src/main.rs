@@ -276,11 +276,10 @@ fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
         seen: Vec::new(),
     };
     let path = launch.events_path.clone();
-    let marker_entry = format!("{MARKER_VAR}={}", launch.marker);
     // Start-up: until the first authenticated paint.
     loop {
         w.poll(&path)?;
-        births.poll(&marker_entry, spawned);
+        births.poll(launch.pid(), spawned);
         if let Some(e) = w.find("startup_failed") {
             return Err(format!(
                 "startup_failed: {}",
@@ -971,6 +970,7 @@ fn main() {
         headline: Vec::new(),
         targets: Vec::new(),
     };
+    results.redact_paths(&ws, &conformance::descriptor::target_dir(&ws));
     results.derive();
     let md = report::markdown(&results);
     println!("\n{md}");

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -153,6 +154,29 @@ pub const FLOOR: &str = "floor";
 pub const MIGRATE_POLL: &str = "migrate-then-poll";
 
 impl Results {
+    /// Replaces the machine's own paths in every subject's text and artifact paths: the cargo
+    /// target dir by `<target>`, then the workspace by `<workspace>` (committed results carry
+    /// no path of the machine that produced them).
+    pub fn redact_paths(&mut self, workspace: &Path, target: &Path) {
+        let (target, workspace) = (target.to_string_lossy(), workspace.to_string_lossy());
+        let redact = |s: &mut String| {
+            *s = s
+                .replace(&*target, "<target>")
+                .replace(&*workspace, "<workspace>")
+        };
+        for subject in &mut self.subjects {
+            redact(&mut subject.description);
+            subject.skipped.iter_mut().for_each(redact);
+            subject.failures.iter_mut().for_each(redact);
+            for artifact in [&mut subject.binary, &mut subject.package]
+                .into_iter()
+                .flatten()
+            {
+                redact(&mut artifact.path);
+            }
+        }
+    }
+
     pub fn subject(&self, name: &str) -> Option<&Subject> {
         self.subjects
             .iter()
@@ -736,6 +760,32 @@ pub fn svg(r: &Results) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redacted_results_name_no_path_of_the_machine() {
+        let mut r = results();
+        r.subjects[1].description =
+            "/home/ci/ws/target/release/wry --project /home/ci/ws/backend".into();
+        r.subjects[1].binary = Some(Artifact {
+            path: "/home/ci/ws/target/release/wry".into(),
+            bytes: 1,
+        });
+        r.subjects[1].failures = vec!["/opt/t/x failed in /home/ci/ws/backend".into()];
+        r.redact_paths(Path::new("/home/ci/ws"), Path::new("/opt/t"));
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(
+            !json.contains("/home/ci") && !json.contains("/opt/t"),
+            "{json}"
+        );
+        assert_eq!(
+            r.subjects[1].description,
+            "<workspace>/target/release/wry --project <workspace>/backend"
+        );
+        assert_eq!(
+            r.subjects[1].failures[0],
+            "<target>/x failed in <workspace>/backend"
+        );
+    }
 
     fn sample(ready: f64, paint: Option<f64>) -> Sample {
         Sample {

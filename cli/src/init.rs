@@ -56,6 +56,7 @@ pub fn files(init: &Init, settings: &str) -> Vec<(PathBuf, String)> {
 app_id = "{app_id}"  # names the app-data dir: keep it once users have data
 product_name = "{product}"
 worker = {worker}  # the task queue's worker role (desktop-django[tasks])
+# start_path = "/"  # the first page the window opens (a local path)
 
 [settings]
 dev = "{desktop_settings}"

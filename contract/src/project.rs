@@ -33,6 +33,11 @@ pub struct Project {
     /// `worker = false` for a project without the task queue: only the web
     /// role runs (default `true`, C-PROC-1).
     pub worker: bool,
+    /// The first page the window opens, `start_path = "/…"` (default `/`): the
+    /// bootstrap's `next`, so a project whose `/` only redirects saves that
+    /// round trip. A local absolute path: starts with one `/`, no scheme, no
+    /// backslash, no whitespace or control character.
+    pub start_path: String,
 }
 
 /// Why a project could not be found or read.
@@ -59,6 +64,7 @@ struct RawFile {
     icon: Option<String>,
     python: Option<String>,
     worker: Option<bool>,
+    start_path: Option<String>,
     settings: RawSettings,
 }
 
@@ -95,6 +101,12 @@ impl Project {
                 return Err(invalid(format!("{key} must not be empty")));
             }
         }
+        let start_path = raw.start_path.unwrap_or_else(|| "/".into());
+        if !is_local_path(&start_path) {
+            return Err(invalid(format!(
+                "start_path {start_path:?} must be a local path such as \"/\" or \"/ponies/\""
+            )));
+        }
         Ok(Project {
             dir: dir.to_path_buf(),
             app_id: raw.app_id,
@@ -107,6 +119,7 @@ impl Project {
                 .filter(|p| !p.trim().is_empty())
                 .map(|p| dir.join(p.trim())),
             worker: raw.worker.unwrap_or(true),
+            start_path,
         })
     }
 
@@ -130,6 +143,15 @@ impl Project {
             .map(Project::load)
             .unwrap_or_else(|| Err(ProjectError::NotFound(start.clone())))
     }
+}
+
+/// A path on the backend's own origin: `/` then no second `/` or `\\` (which
+/// browsers read as another host), and no whitespace or control character.
+fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// Extracts `--project <dir>` or `--project=<dir>` from a shell's arguments
@@ -197,6 +219,29 @@ packaged = "flying_stable.settings.packaged"
         assert!(Project::parse(&bad, Path::new("/p")).is_err());
         let bad = SAMPLE.replace("\"Flying Stable\"", "\" \"");
         assert!(Project::parse(&bad, Path::new("/p")).is_err());
+    }
+
+    #[test]
+    fn start_path_defaults_to_the_root_and_must_stay_on_the_origin() {
+        let with =
+            |v: &str| SAMPLE.replace("[settings]", &format!("start_path = {v:?}\n[settings]"));
+        assert_eq!(
+            Project::parse(SAMPLE, Path::new("/p")).unwrap().start_path,
+            "/"
+        );
+        let p = Project::parse(&with("/ponies/?tab=all"), Path::new("/p")).unwrap();
+        assert_eq!(p.start_path, "/ponies/?tab=all");
+        for bad in [
+            "ponies/",
+            "//evil.example/",
+            "/\\evil.example",
+            "https://x/",
+            "/a b",
+            "",
+        ] {
+            let err = Project::parse(&with(bad), Path::new("/p")).unwrap_err();
+            assert!(err.to_string().contains("start_path"), "{bad:?}: {err}");
+        }
     }
 
     #[test]

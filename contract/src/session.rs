@@ -220,13 +220,15 @@ impl Session {
     /// URL (C-AUTH-5). Call again whenever the window must bootstrap anew.
     ///
     /// With [`Transport::Header`] there is no ticket: the shell injects the
-    /// token header itself, and the webview is sent to `<origin>/`.
+    /// token header itself, and the webview is sent straight to the
+    /// project's `start_path` (default `/`).
     pub fn bootstrap(&self) {
+        let start = &self.inner.prepared.project.start_path;
         let url = match lock(&self.inner.supervisor).as_ref() {
             Some(sup) if self.inner.shell.transport() == Transport::Header => {
-                Ok(format!("{}/", sup.origin()))
+                Ok(format!("{}{start}", sup.origin()))
             }
-            Some(sup) => sup.bootstrap_url(),
+            Some(sup) => sup.bootstrap_url(start),
             None => return,
         };
         match url {

@@ -364,13 +364,14 @@ impl Supervisor {
         ticket::mint(&self.client, &self.origin(), &self.config.token)
     }
 
-    /// A fresh bootstrap URL (`/desktop-auth/bootstrap/?ticket=…&next=/`).
+    /// A fresh bootstrap URL (`/desktop-auth/bootstrap/?ticket=…&next=<next>`),
+    /// `next` a local path such as [`Project::start_path`](crate::project::Project::start_path).
     /// It holds a credential: never log it.
-    pub fn bootstrap_url(&self) -> Result<String, TicketError> {
+    pub fn bootstrap_url(&self, next: &str) -> Result<String, TicketError> {
         Ok(ticket::bootstrap_url(
             &self.origin(),
             &self.mint_ticket()?,
-            "/",
+            next,
         ))
     }
 

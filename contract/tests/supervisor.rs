@@ -25,7 +25,7 @@ fn starts_gates_on_health_and_stops_through_the_lifelines() {
     let roles: Vec<Role> = sup.pids().iter().map(|(r, _)| *r).collect();
     assert_eq!(roles, [Role::Web, Role::Worker]);
 
-    let url = sup.bootstrap_url().unwrap();
+    let url = sup.bootstrap_url("/").unwrap();
     assert_eq!(
         url,
         format!(

@@ -67,7 +67,7 @@ fn ready_then_graceful_stop_leaves_nothing() {
     let (mut sup, paths) = start(&dir, false);
     let roles: Vec<Role> = sup.pids().iter().map(|(r, _)| *r).collect();
     assert_eq!(roles, [Role::Web, Role::Worker]);
-    let url = sup.bootstrap_url().expect("a ticket");
+    let url = sup.bootstrap_url("/").expect("a ticket");
     assert!(url.starts_with(&format!("{}/desktop-auth/bootstrap/?ticket=", sup.origin())));
     let pids = all_pids(&trees(&paths));
     assert_eq!(show("supervised backend running", &pids).len(), 4);

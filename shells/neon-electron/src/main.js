@@ -149,6 +149,28 @@ function updaterFor({ electron, backend, lifecycle, log, settings = updateSettin
   };
 }
 
+/**
+ * An error before any window (no desktop.toml, no runtime, …): a packaged app has no terminal,
+ * so it is shown in a native box, then the app exits 2. Electron shows `showErrorBox` before
+ * `ready` on Windows and macOS, but on Linux only prints it to stderr, so there the box waits
+ * for `ready`. Headless runs (`DESKTOP_DJANGO_AUTOQUIT_MS` set) skip the box: nobody would
+ * dismiss it.
+ */
+function reportStartupError({ app, dialog, platform, env }, message) {
+  const show = dialog && !env.DESKTOP_DJANGO_AUTOQUIT_MS;
+  if (!show) {
+    app.exit(2);
+  } else if (app.isReady() || platform !== 'linux') {
+    dialog.showErrorBox('Cannot start', message);
+    app.exit(2);
+  } else {
+    app.whenReady().then(() => {
+      dialog.showErrorBox('Cannot start', message);
+      app.exit(2);
+    });
+  }
+}
+
 /** Wires real Electron. `electron` is require('electron'). */
 function run(electron, { argv = process.argv, backendFactory = openBackend } = {}) {
   const { app, BrowserWindow, Menu, ipcMain, shell, dialog } = electron;
@@ -160,8 +182,7 @@ function run(electron, { argv = process.argv, backendFactory = openBackend } = {
     backend = backendFactory(argv.slice(1));
   } catch (e) {
     log(e.message);
-    if (dialog && app.isReady()) dialog.showErrorBox('Cannot start', e.message);
-    app.exit(2);
+    reportStartupError({ app, dialog, platform: process.platform, env: process.env }, e.message);
     return null;
   }
   // Chromium's profile (and with it the single-instance lock) lives in the app-data dir.
@@ -228,7 +249,7 @@ function run(electron, { argv = process.argv, backendFactory = openBackend } = {
   return { get lifecycle() { return lifecycle; } };
 }
 
-module.exports = { run, windowOptions, menuTemplate, denyAllPermissions, updaterFor, updateSettings, BRIDGE_CHANNEL };
+module.exports = { run, reportStartupError, windowOptions, menuTemplate, denyAllPermissions, updaterFor, updateSettings, BRIDGE_CHANNEL };
 
 if (process.versions.electron && require.main === module) {
   run(require('electron'));

@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { run, menuTemplate, denyAllPermissions, updaterFor, updateSettings } = require('../src/main');
+const { run, reportStartupError, menuTemplate, denyAllPermissions, updaterFor, updateSettings } = require('../src/main');
 const { ORIGIN, createRecorder, createFakeBackend, createFakeElectron, FakeSession } = require('./fakes');
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -107,7 +107,34 @@ test('a project that cannot be prepared exits 2 before any window', async () => 
     },
   });
   assert.equal(out, null);
+  electron.app.fireReady(); // on Linux the error box (and so the exit) waits for ready
+  await tick();
   assert.deepEqual(rec.calls.find((c) => c.name === 'app.exit').args, [2]);
+  assert.equal(electron.windows.length, 0);
+  assert.equal(rec.names().includes('backend.start'), false);
+});
+
+test('a startup error is shown in a box, after ready on Linux, and never in a headless run', async () => {
+  const attempt = async ({ platform, env = {} }) => {
+    const rec = createRecorder();
+    const electron = createFakeElectron(rec);
+    electron.dialog.showErrorBox = (title, message) => rec.record('dialog.showErrorBox', title, message);
+    reportStartupError({ app: electron.app, dialog: electron.dialog, platform, env }, 'no desktop.toml');
+    const before = rec.names();
+    electron.app.fireReady();
+    await tick();
+    return { before, after: rec.names(), rec };
+  };
+  const win = await attempt({ platform: 'win32' });
+  assert.deepEqual(win.before, ['dialog.showErrorBox', 'app.exit']);
+  assert.deepEqual(win.rec.calls[0].args, ['Cannot start', 'no desktop.toml']);
+
+  const linux = await attempt({ platform: 'linux' });
+  assert.deepEqual(linux.before, [], 'Linux has no box before ready');
+  assert.deepEqual(linux.after, ['dialog.showErrorBox', 'app.exit']);
+
+  const headless = await attempt({ platform: 'win32', env: { DESKTOP_DJANGO_AUTOQUIT_MS: '500' } });
+  assert.deepEqual(headless.after, ['app.exit']);
 });
 
 /** updaterFor over fake Electron, a fake addon and a fake electron-updater. */

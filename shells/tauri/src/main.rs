@@ -21,28 +21,26 @@
 //!   without a D-Bus session bus, `contract::instance`'s lock still makes it
 //!   exit, just without the focus).
 
+mod capability;
+mod menu;
+mod pages;
 mod update;
 
 use std::sync::Mutex;
 
 use contract::session::{self, Prepared, Session};
 use contract::shell::{Shell, BRIDGE_MESSAGE, TAURI_BRIDGE_SCRIPT};
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::webview::{NewWindowResponse, PageLoadEvent};
 use tauri::{
     AppHandle, Manager, RunEvent, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent,
 };
 
+use capability::grant_backend_origin;
+use menu::{app_menu, MENU_CHECK_UPDATES, MENU_OPEN_APP_DATA, MENU_QUIT};
+use pages::{is_shell_page, shell_page, SCHEME};
+
 /// The one window: the splash, then the Django app (or the error page).
 const MAIN: &str = "main";
-/// The URI scheme serving the shell's own pages from the binary.
-const SCHEME: &str = "ddshell";
-/// The runtime capability: the bridge command, for the backend origin only.
-const BACKEND_CAPABILITY: &str = include_str!("../capabilities/backend-origin.json");
-/// Menu item ids.
-const MENU_OPEN_APP_DATA: &str = "open-app-data-folder";
-const MENU_QUIT: &str = "quit";
-const MENU_CHECK_UPDATES: &str = "check-for-updates";
 
 /// The shell's own pages and UI state, shared by the URI scheme handler, the
 /// navigation guards and the [`Shell`] adapter.
@@ -294,54 +292,6 @@ fn tune_webkitgtk(window: &WebviewWindow) {
 #[cfg(not(target_os = "linux"))]
 fn tune_webkitgtk(_window: &WebviewWindow) {}
 
-/// Adds `capabilities/backend-origin.json` for the exact origin of `url`
-/// (`http://127.0.0.1:<port>`), once per run.
-fn grant_backend_origin(app: &AppHandle, url: &Url) -> tauri::Result<()> {
-    let origin = url.origin().ascii_serialization();
-    let state = app.state::<ShellState>();
-    let mut granted = lock(&state.granted_origin);
-    if granted.as_deref() == Some(origin.as_str()) {
-        return Ok(());
-    }
-    app.add_capability(backend_capability(&origin))?;
-    *granted = Some(origin);
-    Ok(())
-}
-
-/// The backend-origin capability with its remote URL filled in.
-fn backend_capability(origin: &str) -> String {
-    let mut capability: serde_json::Value =
-        serde_json::from_str(BACKEND_CAPABILITY).expect("capabilities/backend-origin.json");
-    capability["remote"]["urls"] = serde_json::json!([origin]);
-    capability.to_string()
-}
-
-fn app_menu(app: &AppHandle) -> tauri::Result<Menu<tauri::Wry>> {
-    let product = app
-        .config()
-        .product_name
-        .clone()
-        .unwrap_or_else(|| "App".into());
-    let open = MenuItem::with_id(
-        app,
-        MENU_OPEN_APP_DATA,
-        "Open App Data Folder",
-        true,
-        None::<&str>,
-    )?;
-    let updates = MenuItem::with_id(
-        app,
-        MENU_CHECK_UPDATES,
-        "Check for Updates…",
-        true,
-        None::<&str>,
-    )?;
-    let quit = MenuItem::with_id(app, MENU_QUIT, "Quit", true, Some("CmdOrCtrl+Q"))?;
-    let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Submenu::with_items(app, product, true, &[&open, &updates, &separator, &quit])?;
-    Menu::with_items(app, &[&menu])
-}
-
 /// The single-instance callback: bring the running window to the front.
 fn focus(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(MAIN) {
@@ -364,60 +314,6 @@ fn instance_id(prepared: &Prepared) -> String {
     format!("{app_id}.i{hash:016x}")
 }
 
-/// Custom schemes are `http://<scheme>.localhost/` on Windows and Android,
-/// `<scheme>://localhost/` elsewhere.
-const SCHEME_AS_HOST: bool = cfg!(any(windows, target_os = "android"));
-
-/// A URL of the shell's own pages (`/splash`, `/error`).
-fn shell_page(path: &str) -> WebviewUrl {
-    let url = if SCHEME_AS_HOST {
-        format!("http://{SCHEME}.localhost{path}")
-    } else {
-        format!("{SCHEME}://localhost{path}")
-    };
-    WebviewUrl::CustomProtocol(url.parse().expect("a valid shell page URL"))
-}
-
-fn is_shell_page(url: &Url) -> bool {
-    if SCHEME_AS_HOST {
-        url.scheme() == "http" && url.host_str() == Some(format!("{SCHEME}.localhost").as_str())
-    } else {
-        url.scheme() == SCHEME && url.host_str() == Some("localhost")
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capability_grants_only_the_bridge_command_to_the_exact_origin() {
-        let c: serde_json::Value =
-            serde_json::from_str(&backend_capability("http://127.0.0.1:43817")).unwrap();
-        assert_eq!(
-            c["remote"]["urls"],
-            serde_json::json!(["http://127.0.0.1:43817"])
-        );
-        assert_eq!(c["local"], false);
-        assert_eq!(c["windows"], serde_json::json!([MAIN]));
-        assert_eq!(
-            c["permissions"],
-            serde_json::json!(["allow-open-app-data-folder"])
-        );
-        assert!(TAURI_BRIDGE_SCRIPT.contains(contract::shell::TAURI_BRIDGE_COMMAND));
-    }
-
-    #[test]
-    fn shell_pages_are_recognised() {
-        let WebviewUrl::CustomProtocol(url) = shell_page("/error") else {
-            panic!("not a custom protocol URL")
-        };
-        assert!(is_shell_page(&url));
-        assert!(!is_shell_page(&"http://127.0.0.1:1/".parse().unwrap()));
-        assert!(!is_shell_page(&"https://localhost/".parse().unwrap()));
-    }
 }

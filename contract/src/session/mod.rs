@@ -25,15 +25,17 @@ use serde_json::json;
 
 use crate::events;
 use crate::launch::Role;
-use crate::navigation::{self, Decision};
 use crate::pages;
 // The preparation API, where shells have always found it.
 pub use crate::prepare::{
     prepare, prepare_in, prepare_or_exit, prepare_or_exit_in, report_startup_error, Prepared,
     SessionError, StartupReport,
 };
+mod page;
+mod quit;
+
 use crate::restart::{RestartPolicy, Verdict};
-use crate::shell::{Shell, Transport, BRIDGE_MESSAGE};
+use crate::shell::{Shell, Transport};
 use crate::signals;
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::ticket::{Ticket, TicketError};
@@ -355,169 +357,6 @@ impl Session {
     /// The product name from `desktop.toml`.
     pub fn product_name(&self) -> &str {
         &self.inner.prepared.project.product_name
-    }
-
-    /// Classifies a navigation request against the backend origin (C-SHELL-1).
-    pub fn classify(&self, url: &str) -> Decision {
-        navigation::classify(url, self.origin().as_deref())
-    }
-
-    /// The navigation guard: returns true to let the webview load `url`;
-    /// external http/https/mailto go to the system browser.
-    pub fn allow_navigation(&self, url: &str) -> bool {
-        match self.classify(url) {
-            Decision::Allow => true,
-            Decision::OpenExternal => {
-                self.open_external(url);
-                false
-            }
-            Decision::Block => {
-                self.log("blocked a navigation to a disallowed scheme");
-                false
-            }
-        }
-    }
-
-    /// The `window.open` guard: always denies; external targets go to the
-    /// system browser.
-    pub fn on_new_window(&self, url: &str) {
-        match self.classify(url) {
-            Decision::OpenExternal => self.open_external(url),
-            _ => self.log("denied a window.open request"),
-        }
-    }
-
-    fn open_external(&self, url: &str) {
-        self.log("opening an external link in the system browser");
-        if let Err(e) = open::that_detached(url) {
-            self.log(&format!("cannot open the system browser: {e}"));
-        }
-    }
-
-    /// The shell reports a finished page load. The first load of an app page
-    /// emits `window_loaded {url}` (query and fragment stripped, so never a
-    /// ticket) and arms the autoquit timer.
-    pub fn page_loaded(&self, url: &str) {
-        let Some(origin) = self.origin() else { return };
-        let clean = navigation::strip_query(url);
-        if !navigation::is_app_url(url, &origin) || clean.ends_with("/desktop-auth/bootstrap/") {
-            return;
-        }
-        if !self.inner.loaded.swap(true, Ordering::SeqCst) {
-            self.log(&format!("window loaded {clean}"));
-            events::emit("window_loaded", json!({"url": clean}));
-            self.arm_autoquit();
-        }
-    }
-
-    /// A bridge message from the page at `page_url` (C-SHELL-2). Only
-    /// [`BRIDGE_MESSAGE`] from the backend origin is honoured; returns
-    /// whether it was.
-    pub fn handle_ipc(&self, page_url: &str, message: &str) -> bool {
-        let from_app = self
-            .origin()
-            .is_some_and(|o| navigation::is_app_url(page_url, &o));
-        if from_app && message == BRIDGE_MESSAGE {
-            self.open_app_data_folder();
-            true
-        } else {
-            self.log("ignored a bridge message");
-            false
-        }
-    }
-
-    /// Opens the app-data directory in the platform file manager.
-    pub fn open_app_data_folder(&self) {
-        self.log("opening the app-data folder");
-        if let Err(e) = open::that_detached(self.app_data_dir()) {
-            self.log(&format!("cannot open the app-data folder: {e}"));
-        }
-    }
-
-    fn arm_autoquit(&self) {
-        if let Some(delay) = self.inner.autoquit {
-            let session = self.clone();
-            let _ = std::thread::Builder::new()
-                .name("contract-autoquit".into())
-                .spawn(move || {
-                    std::thread::sleep(delay);
-                    session.log("autoquit");
-                    session.request_quit();
-                });
-        }
-    }
-
-    /// Graceful quit (C-PROC-3), from window close, a signal or autoquit:
-    /// emits `shutdown_started`, stops the backend (lifelines, grace, tree
-    /// kill), emits `shutdown_complete {elapsed_ms}`, then calls
-    /// [`Shell::exit`] with 0 (or 1 after a startup failure). Idempotent and
-    /// non-blocking: the work runs on its own thread.
-    pub fn request_quit(&self) {
-        if self.inner.quitting.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let session = self.clone();
-        let _ = std::thread::Builder::new()
-            .name("contract-shutdown".into())
-            .spawn(move || session.shutdown());
-    }
-
-    /// Stops the backend so an update's installer can replace its files
-    /// (C-PKG-3: no Python process holds the old runtime open): the quit's
-    /// steps (lifelines, grace, tree kill, its events), without the exit.
-    /// From then on the session is quitting: window close and autoquit do
-    /// nothing. Returns false, stopping nothing, when a quit is already under
-    /// way. Blocks until the backend is gone.
-    pub fn stop_for_update(&self) -> bool {
-        if self.inner.quitting.swap(true, Ordering::SeqCst) {
-            return false;
-        }
-        self.stop_backend();
-        true
-    }
-
-    /// Releases the single-instance lock (C-PROC-7) before this process
-    /// exits, for a restart into an updated app: otherwise the new process
-    /// could find it still held and exit as a second instance.
-    pub fn release_instance(&self) {
-        drop(lock(&self.inner.instance).take());
-    }
-
-    fn shutdown(&self) {
-        self.stop_backend();
-        self.inner
-            .shell
-            .exit(self.inner.exit_code.load(Ordering::SeqCst));
-    }
-
-    fn stop_backend(&self) {
-        let started = Instant::now();
-        events::emit("shutdown_started", json!({}));
-        self.log("shutdown started");
-        self.inner.cancel.store(true, Ordering::SeqCst);
-        if let Some(handle) = lock(&self.inner.startup).take() {
-            let _ = handle.join();
-        }
-        if let Some(mut sup) = lock(&self.inner.supervisor).take() {
-            sup.stop();
-        }
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        events::emit("shutdown_complete", json!({"elapsed_ms": elapsed_ms}));
-        self.log(&format!("shutdown complete in {elapsed_ms} ms"));
-    }
-
-    /// Ends the shell's own helper processes (the webview's), the last step
-    /// before the process exits, after the event loop ended (C-PROC-5 on a
-    /// clean quit; see [`crate::descendants`]). Logs any that needed SIGKILL.
-    pub fn end_helper_processes(&self) {
-        let killed =
-            crate::descendants::end_all(Duration::from_millis(crate::descendants::GRACE_MS));
-        if !killed.is_empty() {
-            self.log(&format!(
-                "helper processes ignored SIGTERM for {} ms and were killed: {killed:?}",
-                crate::descendants::GRACE_MS
-            ));
-        }
     }
 
     /// Appends `message` to the shell log (`logs/shell.log` in app data).

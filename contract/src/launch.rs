@@ -29,8 +29,15 @@ pub const MANIFEST_NAME: &str = "desktop-runtime.json";
 pub const MANIFEST_ENV: &str = "DESKTOP_DJANGO_RUNTIME_MANIFEST";
 /// Overrides the dev-mode interpreter.
 pub const PYTHON_ENV: &str = "DESKTOP_DJANGO_PYTHON";
-/// The app version the backend reports, in packaged mode (`desktop_django.conf.APP_VERSION_ENV`).
+/// The app version the backend reports, in packaged mode (`desktop_django.wire.APP_VERSION_ENV`).
 pub const APP_VERSION_ENV: &str = "DESKTOP_DJANGO_APP_VERSION";
+/// Set on every backend command: [`Mode::as_str`] (`desktop_django.wire.MODE_ENV`).
+pub const MODE_ENV: &str = "DESKTOP_DJANGO_MODE";
+/// Set on each role's command: [`Role::name`], `web` or `worker`
+/// (`desktop_django.wire.ROLE_ENV`). The backend picks its log file by it
+/// (`backend.log` or `worker.log`, C-DATA-6); a management command run
+/// without a role (e.g. `migrate --check`) does not carry it.
+pub const ROLE_ENV: &str = "DESKTOP_DJANGO_ROLE";
 
 /// Dev (the backend's env, DEBUG on) or packaged (bundled runtime).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +66,7 @@ pub enum Role {
 }
 
 impl Role {
-    /// `web` or `worker`, as written in events and log prefixes.
+    /// `web` or `worker`, as written in events, log prefixes and [`ROLE_ENV`].
     pub fn name(self) -> &'static str {
         match self {
             Role::Web => "web",
@@ -132,15 +139,14 @@ impl LaunchSpec {
 
     /// A management command (`args` after the manage prefix, e.g.
     /// `["migrate", "--check"]`) in the project dir, with
-    /// `DJANGO_SETTINGS_MODULE`, `DESKTOP_DJANGO_MODE` and
-    /// `PYTHONUNBUFFERED=1`.
+    /// `DJANGO_SETTINGS_MODULE`, [`MODE_ENV`] and `PYTHONUNBUFFERED=1`.
     pub fn manage_command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
         let mut cmd = Command::new(&self.manage[0]);
         cmd.args(&self.manage[1..])
             .args(args)
             .current_dir(&self.project_dir)
             .env("DJANGO_SETTINGS_MODULE", &self.settings_module)
-            .env("DESKTOP_DJANGO_MODE", self.mode.as_str())
+            .env(MODE_ENV, self.mode.as_str())
             .env("PYTHONUNBUFFERED", "1");
         if let Some(version) = &self.app_version {
             cmd.env(APP_VERSION_ENV, version);
@@ -148,10 +154,13 @@ impl LaunchSpec {
         cmd
     }
 
-    /// The command for `role` (see [`LaunchSpec::manage_command`]). The
-    /// supervisor adds the token, app-data dir and stdio.
+    /// The command for `role` (see [`LaunchSpec::manage_command`]), with
+    /// [`ROLE_ENV`] set to [`Role::name`]. The supervisor adds the token,
+    /// app-data dir and stdio.
     pub fn command(&self, role: Role) -> Command {
-        self.manage_command(&[role.command()])
+        let mut cmd = self.manage_command(&[role.command()]);
+        cmd.env(ROLE_ENV, role.name());
+        cmd
     }
 
     /// Packaged mode: checks the program's size and SHA-256 against the
@@ -486,5 +495,41 @@ mod tests {
         assert_eq!(args[1], "desktop_serve");
         let envs: Vec<_> = cmd.get_envs().collect();
         assert!(envs.contains(&("DESKTOP_DJANGO_MODE".as_ref(), Some("dev".as_ref()))));
+    }
+
+    /// The value `cmd` sets for `key`, if it sets one.
+    fn env_of(cmd: &Command, key: &str) -> Option<String> {
+        cmd.get_envs()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| v)
+            .map(|v| v.to_string_lossy().into_owned())
+    }
+
+    #[test]
+    fn each_role_command_carries_its_role() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("desktop.toml"), TOML).unwrap();
+        let project = Project::load(tmp.path()).unwrap();
+        let dev = LaunchSpec::dev(&project, Some("python3".into())).unwrap();
+        let (_, packaged) = LaunchSpec::packaged(&stage(&tmp.path().join("runtime"))).unwrap();
+        for spec in [&dev, &packaged] {
+            // The backend reads this name (desktop_django.wire.ROLE_ENV) to pick its log file.
+            assert_eq!(ROLE_ENV, "DESKTOP_DJANGO_ROLE");
+            let web = spec.command(Role::Web);
+            assert_eq!(env_of(&web, ROLE_ENV).as_deref(), Some("web"));
+            assert_eq!(web.get_args().last(), Some("desktop_serve".as_ref()));
+            let worker = spec.command(Role::Worker);
+            assert_eq!(env_of(&worker, ROLE_ENV).as_deref(), Some("worker"));
+            assert_eq!(worker.get_args().last(), Some("desktop_worker".as_ref()));
+            assert_eq!(
+                env_of(&worker, MODE_ENV).as_deref(),
+                Some(spec.mode.as_str())
+            );
+        }
+        // A plain management command is no role: the backend falls back to backend.log.
+        assert_eq!(
+            env_of(&dev.manage_command(&["migrate", "--check"]), ROLE_ENV),
+            None
+        );
     }
 }

@@ -20,7 +20,15 @@ TOKEN = "fedcba9876543210" * 4
 DEADLINE_S = 20
 
 
-def child_env(app_data: Path, token: str | None = TOKEN, mode: str = "dev") -> dict:
+# What the shell's supervisor passes in DESKTOP_DJANGO_ROLE for each command (C-PROC-1).
+ROLES = {"desktop_serve": "web", "desktop_worker": "worker"}
+
+
+def child_env(
+    app_data: Path, token: str | None = TOKEN, mode: str = "dev", role: str | None = None
+) -> dict:
+    """The environment the shell gives a backend child; ``role`` None is a developer's own
+    ``manage.py`` call."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKTOP_DJANGO_")}
     env.update(
         DESKTOP_DJANGO_APP_DATA_DIR=str(app_data),
@@ -30,6 +38,8 @@ def child_env(app_data: Path, token: str | None = TOKEN, mode: str = "dev") -> d
     )
     if token is not None:
         env["DESKTOP_DJANGO_AUTH_TOKEN"] = token
+    if role is not None:
+        env["DESKTOP_DJANGO_ROLE"] = role
     return env
 
 
@@ -39,7 +49,7 @@ def spawn(
     return subprocess.Popen(
         [sys.executable, "manage.py", command],
         cwd=BACKEND,
-        env=child_env(app_data, token, mode),
+        env=child_env(app_data, token, mode, role=ROLES[command]),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -260,7 +270,7 @@ def test_worker_interrupts_a_long_task_within_the_grace_budget(server):
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "desktop_worker", "--grace", "0.5"],
         cwd=BACKEND,
-        env=child_env(app_data),
+        env=child_env(app_data, role="worker"),
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -427,9 +427,15 @@ def http_get(port: int, path: str, token: str | None) -> tuple[int, bytes]:
         conn.close()
 
 
+# The role name the shell's supervisor passes in DESKTOP_DJANGO_ROLE for each command
+# (contract::launch::ROLE_ENV, Role::name); the backend picks its log file by it.
+SHELL_ROLES = {"desktop_serve": "web", "desktop_worker": "worker"}
+
+
 def spawn(exe: Path, role: str, env: dict, cwd: Path) -> subprocess.Popen:
     """Start ``exe role`` as the shell does: stdin and stdout pipes (the lifeline and the
-    handshake). stderr goes to a file in ``cwd`` so a chatty child can never block."""
+    handshake), ``DESKTOP_DJANGO_ROLE`` set. stderr goes to a file in ``cwd`` so a chatty
+    child can never block."""
     err = open(cwd / f"{role}.stderr", "ab")  # noqa: SIM115 (closed by the caller's wait)
     try:
         return subprocess.Popen(  # noqa: S603 (fixed argv)
@@ -437,7 +443,7 @@ def spawn(exe: Path, role: str, env: dict, cwd: Path) -> subprocess.Popen:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=err,
-            env=env,
+            env={**env, "DESKTOP_DJANGO_ROLE": SHELL_ROLES[role]},
             cwd=cwd,
         )
     finally:

@@ -1,12 +1,15 @@
 """The system checks (``desktop_django.checks``): each fires on a broken setup and stays
 silent on the one ``configure()`` assembled (tests/conftest.py)."""
 
+import io
 import os
 from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
 from django.core.checks import run_checks
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from desktop_django import checks
@@ -39,6 +42,20 @@ def test_the_checks_are_registered_by_the_app():
 def test_e001_auth_middleware_missing_or_not_first(middleware):
     with override_settings(MIDDLEWARE=middleware):
         assert ids(checks.check_middleware()) == ["desktop_django.E001"]
+
+
+def test_manage_py_check_fails_with_e001_when_auth_middleware_is_not_first():
+    # What `manage.py check` runs: every registered check, errors raise SystemCheckError.
+    wrong = [COMMON, AUTH_MIDDLEWARE, CSRF_MIDDLEWARE]
+    with (
+        override_settings(MIDDLEWARE=wrong),
+        pytest.raises(SystemCheckError, match=r"desktop_django\.E001") as raised,
+    ):
+        call_command("check")
+    assert "is not first in MIDDLEWARE" in str(raised.value)
+    out = io.StringIO()
+    call_command("check", stdout=out)  # the configured project: first, so it passes
+    assert "no issues" in out.getvalue()
 
 
 def test_e002_csrf_missing():

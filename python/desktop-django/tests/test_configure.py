@@ -33,10 +33,11 @@ AUTHN = "django.contrib.auth.middleware.AuthenticationMiddleware"
 
 @pytest.fixture
 def project(tmp_path, monkeypatch):
-    """A project dir with desktop.toml, its app data under tmp_path, the mode unset."""
+    """A project dir with desktop.toml, its app data under tmp_path, mode and role unset."""
     (tmp_path / "desktop.toml").write_text(DESKTOP_TOML, encoding="utf-8")
     monkeypatch.setenv(conf.APP_DATA_ENV, str(tmp_path / "app-data"))
     monkeypatch.delenv(conf.MODE_ENV, raising=False)
+    monkeypatch.delenv(conf.ROLE_ENV, raising=False)
     return tmp_path
 
 
@@ -176,6 +177,37 @@ def test_logging_goes_to_app_data_logs(project):
     ns = configured(project, LOGGING={"version": 1, "handlers": {}})
     backend = ns["LOGGING"]["handlers"]["backend"]
     assert backend["filename"] == str(project / "app-data" / "logs" / "backend.log")
+
+
+@pytest.mark.parametrize(
+    ("role", "filename"),
+    [
+        ("web", "backend.log"),
+        ("worker", "worker.log"),
+        (" Worker ", "worker.log"),  # read like DESKTOP_DJANGO_MODE: trimmed, any case
+        (None, "backend.log"),  # a developer's own manage.py call: no role
+        ("", "backend.log"),
+        ("scheduler", "backend.log"),  # not a role the contract knows
+    ],
+)
+def test_the_log_file_follows_the_role_the_supervisor_passes(project, monkeypatch, role, filename):
+    if role is not None:
+        monkeypatch.setenv(conf.ROLE_ENV, role)
+    # The command line no longer decides: only $DESKTOP_DJANGO_ROLE does.
+    monkeypatch.setattr(sys, "argv", ["manage.py", "desktop_worker" if role is None else "check"])
+    ns = configured(project)
+    backend = ns["LOGGING"]["handlers"]["backend"]
+    assert backend["filename"] == str(project / "app-data" / "logs" / filename)
+    assert ns["LOGGING"]["handlers"]["access"]["filename"].endswith("access.log")
+
+
+def test_logging_config_takes_the_role_as_an_argument_too(tmp_path, monkeypatch):
+    monkeypatch.setenv(conf.ROLE_ENV, "web")
+    handlers = conf.logging_config(tmp_path, role="worker")["handlers"]
+    assert handlers["backend"]["filename"] == str(tmp_path / "logs" / "worker.log")
+    assert conf.process_role() == "web"
+    monkeypatch.delenv(conf.ROLE_ENV)
+    assert conf.process_role() is None
 
 
 def test_runtime_context_processor_joins_the_first_django_templates_backend(project):

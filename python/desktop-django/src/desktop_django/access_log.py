@@ -13,11 +13,11 @@ import os
 import time
 from urllib.parse import parse_qsl, urlencode
 
-from .conf import TOKEN_ENV
+from .wire import TOKEN_COOKIE, TOKEN_ENV
 
 logger = logging.getLogger("desktop_django.access")
 
-SECRET_PARAMS = frozenset({"ticket", "token", "desktop_django_auth_token"})
+SECRET_PARAMS = frozenset({"ticket", "token", TOKEN_COOKIE})
 REDACTED = "[redacted]"
 
 

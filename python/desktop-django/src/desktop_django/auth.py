@@ -11,11 +11,12 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
-from .conf import TOKEN_ENV
+from .wire import TOKEN_COOKIE, TOKEN_ENV, TOKEN_HEADER, TOKEN_HEADER_META
 
-HEADER = "X-Desktop-Django-Token"
-HEADER_META = "HTTP_X_DESKTOP_DJANGO_TOKEN"
-COOKIE = "desktop_django_auth_token"
+# The wire names under their historical names here (defined in `wire`).
+HEADER = TOKEN_HEADER
+HEADER_META = TOKEN_HEADER_META
+COOKIE = TOKEN_COOKIE
 _TOKEN_RE = re.compile(r"[0-9a-f]{64}")
 
 _bound_port: int | None = None

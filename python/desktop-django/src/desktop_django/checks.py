@@ -26,6 +26,7 @@ from django.conf import settings
 from django.core import checks
 from django.urls import Resolver404, resolve
 
+from . import app_settings, wire
 from .settings import AUTH_MIDDLEWARE, CSRF_MIDDLEWARE, DJANGO_TEMPLATES, LOOPBACK_HOSTS
 
 TAG = "desktop_django"
@@ -98,10 +99,9 @@ def check_allowed_hosts(app_configs=None, **kwargs) -> list[checks.CheckMessage]
 def check_app_data_dir(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """E004: ``settings.DESKTOP_DJANGO_APP_DATA_DIR`` (when set) must be a writable dir:
     the database, the logs and the secret key live there (C-DATA-1, -2, -4, -6)."""
-    value = getattr(settings, "DESKTOP_DJANGO_APP_DATA_DIR", None)
-    if value is None:
+    path = app_settings.app_data_dir()
+    if path is None:
         return []
-    path = Path(value)
     if not path.is_dir():
         problem = "does not exist" if not path.exists() else "is not a directory"
     elif not os.access(path, os.W_OK | os.X_OK):
@@ -128,7 +128,7 @@ def check_health_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     from . import views
 
     try:
-        match = resolve("/health/")
+        match = resolve(wire.HEALTH_PATH)
     except Resolver404:
         match = None
     if match is not None and match.func is views.health:
@@ -150,7 +150,7 @@ def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """W001: ``<script src>`` or ``<link rel="stylesheet" href>`` pointing at another origin.
 
     The desktop Content-Security-Policy allows scripts and styles from the backend's own
-    origin only (``script-src 'self'``, ``middleware.DEFAULT_CSP``), and a packaged app must
+    origin only (``script-src 'self'``, ``app_settings.DEFAULT_CSP``), and a packaged app must
     work offline (C-PKG-2). One warning per template and URL. A regex over the files of the
     DjangoTemplates backends' DIRS and, where they use app dirs, each app's ``templates/``;
     nothing is rendered, so a URL built from a variable is not seen.

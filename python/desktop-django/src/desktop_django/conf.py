@@ -9,17 +9,29 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
-APP_DATA_ENV = "DESKTOP_DJANGO_APP_DATA_DIR"
-TOKEN_ENV = "DESKTOP_DJANGO_AUTH_TOKEN"  # noqa: S105 (a variable name, not a secret)
-MODE_ENV = "DESKTOP_DJANGO_MODE"  # "dev" or "packaged", set by the shell on both roles
-APP_VERSION_ENV = "DESKTOP_DJANGO_APP_VERSION"  # packaged mode: the runtime manifest's app_version
+from . import wire
+
+# Kept here for existing importers; the one definition of each is in `wire`.
+APP_DATA_ENV = wire.APP_DATA_ENV
+TOKEN_ENV = wire.TOKEN_ENV
+MODE_ENV = wire.MODE_ENV  # "dev" or "packaged", set by the shell on both roles
+APP_VERSION_ENV = wire.APP_VERSION_ENV  # packaged mode: the runtime manifest's app_version
+ROLE_ENV = wire.ROLE_ENV  # "web" or "worker", set by the shell on each role's process
+
+# C-DATA-6: each role's Python log, one writer per file (Windows cannot rename an open file,
+# so two processes must never rotate one). A process that is no role (a developer's own
+# `manage.py` call) writes `backend.log`, as the web role does.
+ROLE_LOG_FILES: dict[str | None, str] = {
+    wire.ROLE_WEB: "backend.log",
+    wire.ROLE_WORKER: "worker.log",
+    None: "backend.log",
+}
 
 # C-DATA-2: every connection runs with these. Values as `PRAGMA x` reports them back.
 SQLITE_PRAGMAS: dict[str, str] = {
@@ -121,17 +133,31 @@ def secret_key(app_data: Path, filename: str = "secret_key") -> str:
     return key
 
 
-def logging_config(app_data: Path, max_bytes: int = 2_000_000, backups: int = 3) -> dict:
+def process_role() -> str | None:
+    """This process's supervised role, from ``$DESKTOP_DJANGO_ROLE`` (C-PROC-1), which the
+    shell's supervisor sets on each child (``contract::launch::ROLE_ENV``): ``"web"`` or
+    ``"worker"`` (``wire.ROLES``). None when unset or anything else: a developer's own
+    ``manage.py`` call, which is no role."""
+    role = os.environ.get(wire.ROLE_ENV, "").strip().lower()
+    return role if role in wire.ROLES else None
+
+
+def logging_config(
+    app_data: Path, max_bytes: int = 2_000_000, backups: int = 3, role: str | None = None
+) -> dict:
     """Return a LOGGING dict writing to ``<app-data>/logs/`` with rotation (C-DATA-6).
 
-    ``backend.log`` gets Python logging at INFO (``worker.log`` in the task worker,
-    so two processes never rotate one file: Windows cannot rename an open file).
+    Python logging at INFO goes to the role's file, ``ROLE_LOG_FILES``: ``backend.log``
+    for the web role and for no role, ``worker.log`` for the task worker, so two processes
+    never rotate one file (Windows cannot rename an open file). ``role`` defaults to
+    ``process_role()``, i.e. what the supervisor passed in ``$DESKTOP_DJANGO_ROLE``.
     ``access.log`` gets one JSON object per request from ``desktop_django.access``.
     Errors are also copied to stderr, which the shell folds into shell.log.
+    Files rotate at ``max_bytes`` bytes, keeping ``backups`` old ones.
     """
     logs = app_data / "logs"
     logs.mkdir(mode=0o700, exist_ok=True)
-    backend = "worker.log" if "desktop_worker" in sys.argv else "backend.log"
+    backend = ROLE_LOG_FILES[role if role in wire.ROLES else process_role()]
 
     def rotating(filename: str, formatter: str) -> dict:
         return {

@@ -6,18 +6,19 @@ Add ``"desktop_django.context_processors.runtime"`` to the ``context_processors`
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
+from . import app_settings, wire
 
 # Written by the shell's supervisor when it gives up restarting the task worker (C-PROC-6);
 # the same name as `contract::paths::WORKER_DOWN_FILE`. It holds the shell log's path.
-WORKER_DOWN_FILE = "worker-down"
+WORKER_DOWN_FILE = wire.WORKER_DOWN_FILE
 
 
 def runtime(request) -> dict:
-    """``desktop_worker_down``: ``None``, or the log path (str) when the worker is down."""
-    marker = Path(settings.DESKTOP_DJANGO_APP_DATA_DIR) / WORKER_DOWN_FILE
+    """``desktop_worker_down``: ``None``, or the log path (str) when the worker is down.
+    None too when the settings name no app-data dir (``configure()`` always does)."""
+    marker = app_settings.worker_down_marker()
+    if marker is None:
+        return {"desktop_worker_down": None}
     try:
         return {"desktop_worker_down": marker.read_text(encoding="utf-8").strip() or "logs"}
     except OSError:

@@ -10,9 +10,11 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.utils.module_loading import import_string
+
+from . import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,19 @@ def _copy(source: Path, mode: str, target: Path) -> None:
         src.close()
 
 
+def pending_migrations(executor: MigrationExecutor | None = None) -> list:
+    """The migrations not yet applied to the default database, in the order ``migrate``
+    would apply them: ``MigrationExecutor.migration_plan`` to every leaf node, a list of
+    ``(Migration, backwards)`` pairs; empty when the schema is current (C-READY-1, C-DATA-5).
+
+    Pass the ``executor`` a caller already built (its loader read the applied set from
+    the database); by default one is built on the default connection.
+    """
+    if executor is None:
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
 def run_first_run_hook() -> bool:
     """Run ``settings.DESKTOP_DJANGO_FIRST_RUN`` once per database (C-DATA-3).
 
@@ -117,7 +132,7 @@ def run_first_run_hook() -> bool:
     """
     from .models import FirstRun
 
-    dotted = getattr(settings, "DESKTOP_DJANGO_FIRST_RUN", "")
+    dotted = app_settings.first_run()
     with transaction.atomic():
         if FirstRun.objects.exists():
             return False

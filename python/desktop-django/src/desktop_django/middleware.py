@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -18,39 +17,25 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
+from django.views.decorators.cache import never_cache
 
-from . import auth, tickets
+from . import app_settings, auth, tickets, wire
+from .app_settings import DEFAULT_CSP  # noqa: F401 (its public name here before app_settings)
 
 logger = logging.getLogger(__name__)
 
-TICKET_PATH = "/desktop-auth/ticket/"
-BOOTSTRAP_PATH = "/desktop-auth/bootstrap/"
-
-# Cookies are not isolated by port (RFC 6265 §8.5) and SameSite treats every port of
-# 127.0.0.1 as same-site, so a subresource aimed at another local port would carry the
-# session cookie there. 'self' includes the port (CSP3 §6.7.2.8), which confines every
-# fetch, image, script, frame and form to the exact backend origin (C-AUTH-4).
-# `ipc:` and `http://ipc.localhost` are Tauri's IPC transport, not network origins.
-DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self' ipc: http://ipc.localhost; "
-    "media-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; "
-    "worker-src 'none'; manifest-src 'self'; base-uri 'none'; form-action 'self'"
-)
+TICKET_PATH = wire.TICKET_PATH
+BOOTSTRAP_PATH = wire.BOOTSTRAP_PATH
 
 
 def content_security_policy() -> str:
-    """The CSP sent on every response: ``settings.DESKTOP_DJANGO_CSP`` or ``DEFAULT_CSP``."""
-    return getattr(settings, "DESKTOP_DJANGO_CSP", DEFAULT_CSP)
+    """The CSP sent on every response: ``settings.DESKTOP_DJANGO_CSP`` or ``DEFAULT_CSP``
+    (``app_settings.csp``; the policy and its reasons are in ``app_settings.DEFAULT_CSP``)."""
+    return app_settings.csp()
 
 
 def _forbidden() -> HttpResponse:
     return HttpResponseForbidden("Forbidden", content_type="text/plain; charset=utf-8")
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class DesktopAuthMiddleware:
@@ -89,12 +74,14 @@ class DesktopAuthMiddleware:
         return _forbidden()
 
     @staticmethod
+    @never_cache
     def mint(request: HttpRequest, header_ok: bool) -> HttpResponse:
         """``POST /desktop-auth/ticket/``: header token only, never the cookie (C-AUTH-5).
 
-        Returns ``{"ticket": str, "expires_in_ms": 30000}``. CSRF does not apply: the
-        response is returned before the CSRF middleware, and a cross-site page cannot
-        set the custom header.
+        Returns ``{"ticket": str, "expires_in_ms": 30000}``. Every answer, refusals
+        included, is ``never_cache``: a ticket must never come from a cache. CSRF does not
+        apply: the response is returned before the CSRF middleware, and a cross-site page
+        cannot set the custom header.
         """
         if not header_ok:
             return _forbidden()
@@ -102,15 +89,17 @@ class DesktopAuthMiddleware:
             return HttpResponseNotAllowed(["POST"])
         ticket = tickets.store.mint()
         body = {"ticket": ticket, "expires_in_ms": int(tickets.TICKET_TTL_S * 1000)}
-        return _no_store(JsonResponse(body))
+        return JsonResponse(body)
 
     @staticmethod
+    @never_cache
     def bootstrap(request: HttpRequest, token: str) -> HttpResponse:
         """``GET /desktop-auth/bootstrap/?ticket=T&next=/`` → 302 + cookie (C-AUTH-5).
 
         The ticket is consumed before ``next`` is checked, so a ticket is single-use
         even when the redirect is refused. Cookie: HttpOnly, SameSite=Strict, Path=/,
         no Secure (plain-http loopback origin; RFC 6265 §4.1.2.5), session lifetime.
+        ``never_cache``, like the ticket: the redirect carries a fresh cookie.
         """
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
@@ -123,4 +112,4 @@ class DesktopAuthMiddleware:
         response.set_cookie(
             auth.COOKIE, token, path="/", httponly=True, samesite="Strict", secure=False
         )
-        return _no_store(response)
+        return response

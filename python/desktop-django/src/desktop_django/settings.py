@@ -29,7 +29,7 @@ from typing import Any
 import django
 from django.core.exceptions import ImproperlyConfigured
 
-from . import conf
+from . import app_settings, conf, wire
 
 AUTH_MIDDLEWARE = "desktop_django.middleware.DesktopAuthMiddleware"
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
@@ -54,9 +54,9 @@ def is_packaged(packaged: bool | None = None) -> bool:
     bundled runtime of C-PKG-1 is a PyInstaller build)."""
     if packaged is not None:
         return packaged
-    mode = os.environ.get(conf.MODE_ENV, "").strip().lower()
-    if mode in ("dev", "packaged"):
-        return mode == "packaged"
+    mode = os.environ.get(wire.MODE_ENV, "").strip().lower()
+    if mode in wire.MODES:
+        return mode == wire.MODE_PACKAGED
     return bool(getattr(sys, "frozen", False))
 
 
@@ -65,7 +65,7 @@ def app_version(project_dir: Path) -> str | None:
     (``[project] version``): ``$DESKTOP_DJANGO_APP_VERSION`` when the shell passes it (a
     packaged runtime, whose manifest carries the version staged from that file), else the
     file beside ``desktop.toml``, else None."""
-    version = os.environ.get(conf.APP_VERSION_ENV, "").strip()
+    version = os.environ.get(wire.APP_VERSION_ENV, "").strip()
     if version:
         return version
     try:
@@ -106,7 +106,8 @@ def configure(
       aliases kept. ``database=False`` keeps the project's (needed on Django < 5.1).
     - ``SECRET_KEY``: per install in packaged mode (C-DATA-4); in dev the project's own,
       or the per-install key when the project's is empty.
-    - ``LOGGING``: replaced by ``conf.logging_config`` (C-DATA-6).
+    - ``LOGGING``: replaced by ``conf.logging_config`` (C-DATA-6): ``backend.log``, or
+      ``worker.log`` when the supervisor passed ``DESKTOP_DJANGO_ROLE=worker``.
     - ``TEMPLATES``: the first DjangoTemplates backend gets the ``runtime`` context
       processor (C-PROC-6 banner); one is added when the project has none.
     - Packaged mode: ``DEBUG = False``; with WhiteNoise installed, its middleware right
@@ -145,13 +146,13 @@ def configure(
         )
 
     app_data = conf.app_data_dir(identity["app_id"])
-    settings["DESKTOP_DJANGO_APP_DATA_DIR"] = app_data
-    if "DESKTOP_DJANGO_PRODUCT_NAME" not in settings and identity.get("product_name"):
-        settings["DESKTOP_DJANGO_PRODUCT_NAME"] = identity["product_name"]
-    if "DESKTOP_DJANGO_VERSION" not in settings:
+    settings[app_settings.APP_DATA_DIR] = app_data
+    if app_settings.PRODUCT_NAME not in settings and identity.get("product_name"):
+        settings[app_settings.PRODUCT_NAME] = identity["product_name"]
+    if app_settings.VERSION not in settings:
         version = app_version(Path(toml_path).parent)
         if version:
-            settings["DESKTOP_DJANGO_VERSION"] = version
+            settings[app_settings.VERSION] = version
 
     apps = list(settings.get("INSTALLED_APPS", []))
     for app in (*(TASK_APPS if tasks else ()), "desktop_django"):

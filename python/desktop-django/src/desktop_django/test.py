@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from django.test import Client
 
 from . import auth
-from .conf import TOKEN_ENV
+from .wire import TOKEN_ENV
 
 # Any port passes the Host check outside desktop_serve (auth.host_allowed); one is needed
 # because the shell always sends one.

@@ -1,35 +1,36 @@
 """``/health/`` and ``/splash/`` (C-READY-1, C-READY-4). The middleware has already
-checked Host and token by the time these run."""
+checked Host and token by the time these run. Both are ``never_cache``: a cached health
+answer would report a state that has passed, and the splash is shown while the backend
+is starting."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 
-from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from . import __version__, auth
+from . import app_settings, auth, database
 from .conf import EXPECTED_PRAGMAS
 
 _migrated = False  # once true it stays true: nothing un-applies migrations while serving
 
 
 def app_version() -> str:
-    """The app's version string: ``settings.DESKTOP_DJANGO_VERSION`` or this package's."""
-    return getattr(settings, "DESKTOP_DJANGO_VERSION", __version__)
+    """The app's version string: ``settings.DESKTOP_DJANGO_VERSION`` or this package's
+    (``app_settings.version``)."""
+    return app_settings.version()
 
 
 def migrations_applied() -> bool:
     """True when the default database has no unapplied migrations (C-READY-1)."""
     global _migrated
     if not _migrated:
-        executor = MigrationExecutor(connection)
-        _migrated = not executor.migration_plan(executor.loader.graph.leaf_nodes())
+        _migrated = not database.pending_migrations()
     return _migrated
 
 
@@ -49,6 +50,7 @@ def proof(token: str, nonce: str) -> str:
     return hmac.new(token.encode("ascii"), nonce.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+@never_cache
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
     """``GET /health/[?nonce=N]`` → 200 ``{"status": "ok", "version", "sqlite", ["proof"]}``.
@@ -58,11 +60,11 @@ def health(request: HttpRequest) -> HttpResponse:
     """
     try:
         if not migrations_applied():
-            return _no_store(JsonResponse({"status": "migrating"}, status=503))
+            return JsonResponse({"status": "migrating"}, status=503)
         sqlite = serving_pragmas()
     except DatabaseError as exc:
         body = {"status": "degraded", "error": type(exc).__name__}
-        return _no_store(JsonResponse(body, status=503))
+        return JsonResponse(body, status=503)
     ok = sqlite == EXPECTED_PRAGMAS
     body: dict[str, object] = {
         "status": "ok" if ok else "degraded",
@@ -72,16 +74,12 @@ def health(request: HttpRequest) -> HttpResponse:
     nonce = request.GET.get("nonce")
     if nonce is not None:
         body["proof"] = proof(auth.session_token(), nonce)
-    return _no_store(JsonResponse(body, status=200 if ok else 503))
+    return JsonResponse(body, status=200 if ok else 503)
 
 
+@never_cache
 @require_GET
 def splash(request: HttpRequest) -> HttpResponse:
     """``GET /splash/``: a self-contained page (inline CSS, no static, no JS)."""
-    context = {"product_name": getattr(settings, "DESKTOP_DJANGO_PRODUCT_NAME", "Desktop Django")}
+    context = {"product_name": app_settings.product_name()}
     return render(request, "desktop_django/splash.html", context)
-
-
-def _no_store(response: HttpResponse) -> HttpResponse:
-    response["Cache-Control"] = "no-store"
-    return response

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from desktop_django import database
+from desktop_django import app_settings, database
 
 
 def _tables(path: Path) -> list[str]:
@@ -61,7 +61,7 @@ class Command(BaseCommand):
                     f"The app database {target} already has data; it was left untouched. "
                     "Pass --force to replace it (it is backed up to backups/ first)."
                 )
-            app_data = Path(getattr(settings, "DESKTOP_DJANGO_APP_DATA_DIR", target.parent))
+            app_data = app_settings.app_data_dir() or target.parent
             kept = database.backup(target, app_data / "backups")
             self.stdout.write(f"backed up the current app database to {kept}")
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -25,13 +25,13 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from desktop_django import auth, database, lifeline, serve, signals
+from desktop_django import app_settings, auth, database, lifeline, serve, signals, wire
 from desktop_django.access_log import AccessLogMiddleware
 from desktop_django.views import app_version
 
 logger = logging.getLogger("desktop_django.serve")
 
-HANDSHAKE_PREFIX = "DESKTOP_DJANGO_READY "
+HANDSHAKE_PREFIX = wire.READY_PREFIX  # `contract::port::READY_PREFIX`, then a space
 
 
 class Command(BaseCommand):
@@ -86,7 +86,7 @@ class Command(BaseCommand):
             existed = database.preflight(db_path)
         except database.DatabaseUnusable as exc:
             raise CommandError(str(exc)) from exc
-        app_data = Path(getattr(settings, "DESKTOP_DJANGO_APP_DATA_DIR", db_path.parent))
+        app_data = app_settings.app_data_dir() or db_path.parent
         backup = None
         if existed:
             executor = MigrationExecutor(connection)
@@ -98,7 +98,7 @@ class Command(BaseCommand):
                     "untouched: install the newer version again, or restore a backup from "
                     f"{app_data / 'backups'} (C-DATA-8)."
                 )
-            if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            if database.pending_migrations(executor):
                 backup = database.backup(db_path, app_data / "backups")
                 problem = database.integrity_ok(backup)
                 if problem:

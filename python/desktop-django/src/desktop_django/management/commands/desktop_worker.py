@@ -16,7 +16,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from desktop_django import lifeline
+from desktop_django import lifeline, wire
 
 try:
     from django_tasks_db.management.commands import db_worker
@@ -25,15 +25,17 @@ except ModuleNotFoundError as exc:  # the `tasks` extra is missing: say so when 
         raise
     db_worker = None
 
-GRACE_ENV = "DESKTOP_DJANGO_GRACE_MS"
+GRACE_ENV = wire.GRACE_ENV
 
 
 def default_grace_s() -> float:
-    """60 % of the shell's grace period (``$DESKTOP_DJANGO_GRACE_MS``, default 5000 ms)."""
+    """60 % of the shell's grace period (``$DESKTOP_DJANGO_GRACE_MS``, default 5000 ms:
+    ``wire.DEFAULT_GRACE_MS``, the supervisor's ``DEFAULT_GRACE_MS``), in seconds, at
+    least 0.5."""
     try:
-        grace_ms = float(os.environ.get(GRACE_ENV, "5000"))
+        grace_ms = float(os.environ.get(GRACE_ENV, str(wire.DEFAULT_GRACE_MS)))
     except ValueError:
-        grace_ms = 5000.0
+        grace_ms = float(wire.DEFAULT_GRACE_MS)
     return max(0.5, grace_ms * 0.6 / 1000)
 
 

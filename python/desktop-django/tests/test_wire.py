@@ -44,7 +44,7 @@ def rust_literals(*files: Path) -> list[str]:
 def contract() -> list[str]:
     if not CONTRACT_SRC.is_dir():
         pytest.skip(f"no Rust contract at {CONTRACT_SRC} (an installed wheel, not the repo)")
-    return rust_literals(*sorted(CONTRACT_SRC.glob("*.rs")))
+    return rust_literals(*sorted(CONTRACT_SRC.rglob("*.rs")))
 
 
 def in_rust(value: str, literals: list[str]) -> bool:

@@ -50,15 +50,18 @@
 //! `desktop-django verify`); a not-newer refusal (14) also carries `offered`, the
 //! signed version, so that an equal one reads as "up to date".
 
+mod shell;
+mod update;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use contract::navigation::Decision;
-use contract::release::{ReleaseManifest, UpdateError};
 use contract::session::{self, Prepared, Session};
-use contract::shell::{Shell, Transport};
 use neon::prelude::*;
-use neon::types::Deferred;
+
+use shell::{Bridge, JsShell};
+use update::{check_artifact_file, stop_for_update, verify_release};
 
 /// One shell session, owned by JavaScript as a `JsBox`.
 struct Host {
@@ -80,103 +83,6 @@ struct Info {
 }
 
 impl Finalize for Host {}
-
-/// The `contract::shell::Shell` adapter: every call is queued onto the JS
-/// thread through a neon `Channel`, which also keeps Node's event loop alive
-/// while the session runs.
-struct Bridge {
-    channel: Channel,
-    on_event: Root<JsFunction>,
-    started: Mutex<Option<Deferred>>,
-    stopped: Mutex<Vec<Deferred>>,
-}
-
-impl Bridge {
-    /// Runs `f` on the JS thread with the event callback.
-    fn send(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut TaskContext, &Bridge) -> NeonResult<()> + Send + 'static,
-    ) {
-        let bridge = self.clone();
-        self.channel.send(move |mut cx| f(&mut cx, &bridge));
-    }
-
-    fn emit<'a>(&self, cx: &mut TaskContext<'a>, event: Handle<'a, JsObject>) -> NeonResult<()> {
-        let callback = self.on_event.to_inner(cx);
-        let this = cx.undefined();
-        callback.call(cx, this, [event.upcast::<JsValue>()])?;
-        Ok(())
-    }
-}
-
-fn origin_of(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(i) => url[..after_scheme + i].to_string(),
-        None => url.to_string(),
-    }
-}
-
-struct JsShell(Arc<Bridge>);
-
-impl Shell for JsShell {
-    fn transport(&self) -> Transport {
-        Transport::Header
-    }
-
-    fn navigate(&self, url: String) {
-        self.0.send(move |cx, bridge| {
-            let origin = origin_of(&url);
-            if let Some(d) = lock(&bridge.started).take() {
-                let value = cx.string(&origin);
-                d.resolve(cx, value);
-            }
-            let event = cx.empty_object();
-            let v = cx.string("navigate");
-            event.set(cx, "type", v)?;
-            let v = cx.string(&url);
-            event.set(cx, "url", v)?;
-            let v = cx.string(&origin);
-            event.set(cx, "origin", v)?;
-            bridge.emit(cx, event)
-        });
-    }
-
-    fn show_html(&self, html: String) {
-        self.0.send(move |cx, bridge| {
-            if let Some(d) = lock(&bridge.started).take() {
-                let err =
-                    cx.error("the backend did not start (see the error page and shell.log)")?;
-                d.reject(cx, err);
-            }
-            let event = cx.empty_object();
-            let v = cx.string("show_html");
-            event.set(cx, "type", v)?;
-            let v = cx.string(&html);
-            event.set(cx, "html", v)?;
-            bridge.emit(cx, event)
-        });
-    }
-
-    fn exit(&self, code: i32) {
-        self.0.send(move |cx, bridge| {
-            if let Some(d) = lock(&bridge.started).take() {
-                let err = cx.error("the shell quit before the backend was ready")?;
-                d.reject(cx, err);
-            }
-            for d in std::mem::take(&mut *lock(&bridge.stopped)) {
-                let value = cx.number(code);
-                d.resolve(cx, value);
-            }
-            let event = cx.empty_object();
-            let v = cx.string("exit");
-            event.set(cx, "type", v)?;
-            let v = cx.number(code);
-            event.set(cx, "code", v)?;
-            bridge.emit(cx, event)
-        });
-    }
-}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -417,14 +323,6 @@ fn to_json(cx: &mut FunctionContext, value: Handle<JsValue>) -> NeonResult<serde
     serde_json::from_str(&text).or_else(|e| cx.throw_error(e.to_string()))
 }
 
-/// A serializable Rust value as a plain JS object (through `JSON.parse`).
-fn to_js<'a>(cx: &mut FunctionContext<'a>, value: &impl serde::Serialize) -> JsResult<'a, JsValue> {
-    let text = serde_json::to_string(value).or_else(|e| cx.throw_error(e.to_string()))?;
-    let json: Handle<JsObject> = cx.global("JSON")?;
-    let parse: Handle<JsFunction> = json.get(cx, "parse")?;
-    parse.call_with(cx).arg(cx.string(text)).apply(cx)
-}
-
 fn emit_event(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     let name = cx.argument::<JsString>(0)?.value(&mut cx);
     let fields = match cx.argument_opt(1) {
@@ -437,80 +335,6 @@ fn emit_event(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     };
     contract::events::emit(&name, fields);
     Ok(cx.undefined())
-}
-
-/// Throws `e` as an `Error` carrying its exit code (see the module docs).
-fn throw_update_error<T>(cx: &mut FunctionContext, e: &UpdateError) -> NeonResult<T> {
-    let err = cx.error(e.to_string())?;
-    let code = cx.number(e.exit_code());
-    err.set(cx, "code", code)?;
-    if let UpdateError::NotNewer { offered, .. } = e {
-        let offered = cx.string(offered);
-        err.set(cx, "offered", offered)?;
-    }
-    cx.throw(err)
-}
-
-fn verify_release(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let manifest = cx.argument::<JsString>(0)?.value(&mut cx);
-    let signature = cx.argument::<JsString>(1)?.value(&mut cx);
-    let public_key = cx.argument::<JsString>(2)?.value(&mut cx);
-    let app_id = cx.argument::<JsString>(3)?.value(&mut cx);
-    let installed = cx.argument::<JsString>(4)?.value(&mut cx);
-    let now = cx.argument::<JsNumber>(5)?.value(&mut cx);
-    // A clock before 1970 or NaN reads as 0: every manifest is then unexpired,
-    // which is no weaker than trusting the clock at all.
-    let now = if now.is_finite() && now > 0.0 {
-        now as u64
-    } else {
-        0
-    };
-    let release = contract::release::verify_manifest(manifest.as_bytes(), &signature, &public_key)
-        .and_then(|m| m.check_offer(&app_id, &installed, now).map(|()| m));
-    match release {
-        Ok(m) => to_js(&mut cx, &m),
-        Err(e) => throw_update_error(&mut cx, &e),
-    }
-}
-
-fn check_artifact_file(mut cx: FunctionContext) -> JsResult<JsValue> {
-    let manifest = cx.argument::<JsString>(0)?.value(&mut cx);
-    let path = cx.argument::<JsString>(1)?.value(&mut cx);
-    let manifest: ReleaseManifest = match serde_json::from_str(&manifest) {
-        Ok(m) => m,
-        Err(e) => return throw_update_error(&mut cx, &UpdateError::Invalid(e.to_string())),
-    };
-    match manifest.check_artifact(std::path::Path::new(&path)) {
-        Ok(entry) => to_js(&mut cx, entry),
-        Err(e) => throw_update_error(&mut cx, &e),
-    }
-}
-
-fn stop_for_update(mut cx: FunctionContext) -> JsResult<JsPromise> {
-    let host = host(&mut cx)?;
-    let session = lock(&host.session).clone();
-    let channel = cx.channel();
-    let (deferred, promise) = cx.promise();
-    // The stop blocks for up to the grace period and the tree kill: off the JS thread.
-    std::thread::spawn(move || {
-        let stopped = match &session {
-            Some(s) => {
-                let stopped = s.stop_for_update();
-                if stopped {
-                    // The updated app may start before this process is gone (an AppImage
-                    // is spawned right away). Not end_helper_processes: on Linux it would
-                    // end every descendant, which here are Electron's own renderer and GPU
-                    // processes, and the backend tree is already gone.
-                    s.release_instance();
-                }
-                stopped
-            }
-            // Never started: no backend holds the runtime.
-            None => true,
-        };
-        deferred.settle_with(&channel, move |mut cx| Ok(cx.boolean(stopped)));
-    });
-    Ok(promise)
 }
 
 #[neon::main]
@@ -537,22 +361,4 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("checkArtifactFile", check_artifact_file)?;
     cx.export_function("stopForUpdate", stop_for_update)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::origin_of;
-
-    #[test]
-    fn origin_of_a_url() {
-        assert_eq!(
-            origin_of("http://127.0.0.1:43817/"),
-            "http://127.0.0.1:43817"
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:43817/a/b?c"),
-            "http://127.0.0.1:43817"
-        );
-        assert_eq!(origin_of("http://127.0.0.1:1"), "http://127.0.0.1:1");
-    }
 }

@@ -90,8 +90,13 @@ def test_every_contract_variable_is_read_here_or_shell_only(contract):
     assert used >= BACKEND_ENV, f"not in contract/src: {sorted(BACKEND_ENV - used)}"
 
 
+def contract_text() -> str:
+    """Every Rust file of the contract crate, wherever a module lives."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(CONTRACT_SRC.rglob("*.rs")))
+
+
 def test_role_names_and_commands_match_the_contracts_role_enum(contract):
-    launch = (CONTRACT_SRC / "launch.rs").read_text(encoding="utf-8")
+    launch = contract_text()
     for role, command in wire.ROLE_COMMANDS.items():
         variant = role.capitalize()
         assert re.search(rf'Role::{variant}\s*=>\s*"{role}"', launch), role
@@ -102,7 +107,7 @@ def test_role_names_and_commands_match_the_contracts_role_enum(contract):
 def test_the_default_grace_period_matches_the_supervisors():
     if not CONTRACT_SRC.is_dir():
         pytest.skip(f"no Rust contract at {CONTRACT_SRC} (an installed wheel, not the repo)")
-    supervisor = (CONTRACT_SRC / "supervisor.rs").read_text(encoding="utf-8")
+    supervisor = contract_text()
     match = re.search(r"pub const DEFAULT_GRACE_MS: u64 = ([\d_]+);", supervisor)
     assert match, "contract::supervisor::DEFAULT_GRACE_MS not found"
     assert int(match.group(1).replace("_", "")) == wire.DEFAULT_GRACE_MS

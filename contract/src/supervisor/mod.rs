@@ -11,9 +11,7 @@
 //! [`Supervisor::stop`] closes the lifelines, waits up to the grace period
 //! (default 5000 ms, `DESKTOP_DJANGO_GRACE_MS`), then tree-kills what is left.
 
-use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{ChildStdin, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -23,116 +21,24 @@ use serde_json::json;
 
 use crate::events;
 use crate::health::{self, ProbeError};
-use crate::launch::{LaunchSpec, Role};
+use crate::launch::Role;
 use crate::logs::ShellLog;
-use crate::paths::{AppPaths, APP_DATA_ENV};
+use crate::paths::APP_DATA_ENV;
 use crate::port::{self, Handshake, HandshakeError};
 use crate::process::{ProcessTree, Spawner};
 use crate::ticket::{self, Ticket, TicketError};
-use crate::token::Token;
 
-/// Default readiness timeout (handshake + health), in ms (C-READY-3).
-pub const DEFAULT_READY_TIMEOUT_MS: u64 = 30_000;
-/// Default grace period between closing the lifelines and the tree kill, in ms (C-PROC-3).
-pub const DEFAULT_GRACE_MS: u64 = 5_000;
-/// Overrides the readiness timeout (ms).
-pub const READY_TIMEOUT_ENV: &str = "DESKTOP_DJANGO_READY_TIMEOUT_MS";
-/// Overrides the grace period (ms).
-pub const GRACE_ENV: &str = "DESKTOP_DJANGO_GRACE_MS";
-/// The child environment variable that carries the token (C-AUTH-1).
-pub const TOKEN_ENV: &str = "DESKTOP_DJANGO_AUTH_TOKEN";
+mod config;
+mod error;
+
+pub use config::{
+    SupervisorConfig, DEFAULT_GRACE_MS, DEFAULT_READY_TIMEOUT_MS, GRACE_ENV, READY_TIMEOUT_ENV,
+    TOKEN_ENV,
+};
+pub use error::{StartupError, StartupFailure};
 
 const POLL: Duration = Duration::from_millis(20);
 const HEALTH_RETRY: Duration = Duration::from_millis(50);
-
-/// What the supervisor needs to start the backend.
-#[derive(Debug, Clone)]
-pub struct SupervisorConfig {
-    pub spec: LaunchSpec,
-    /// Passed to the children as `DESKTOP_DJANGO_APP_DATA_DIR`.
-    pub app_data: PathBuf,
-    pub token: Token,
-    /// Handshake + health deadline, measured from the web spawn.
-    pub ready_timeout: Duration,
-    /// Wait after closing the lifelines before the tree kill.
-    pub grace: Duration,
-    /// Extra child environment (tests, harness markers); the contract's
-    /// own variables win over these.
-    pub extra_env: Vec<(OsString, OsString)>,
-}
-
-impl SupervisorConfig {
-    /// A config with a fresh token and timeouts from the environment
-    /// (`DESKTOP_DJANGO_READY_TIMEOUT_MS`, `DESKTOP_DJANGO_GRACE_MS`).
-    pub fn from_env(spec: LaunchSpec, paths: &AppPaths) -> SupervisorConfig {
-        SupervisorConfig {
-            spec,
-            app_data: paths.root.clone(),
-            token: Token::generate(),
-            ready_timeout: env_ms(READY_TIMEOUT_ENV, DEFAULT_READY_TIMEOUT_MS),
-            grace: env_ms(GRACE_ENV, DEFAULT_GRACE_MS),
-            extra_env: Vec::new(),
-        }
-    }
-}
-
-fn env_ms(name: &str, default: u64) -> Duration {
-    let ms = std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default);
-    Duration::from_millis(ms)
-}
-
-/// Why the backend did not become ready (C-READY-3).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StartupFailure {
-    /// A quit arrived first: not a backend failure, nothing to show.
-    #[error("startup cancelled")]
-    Cancelled,
-    /// The program cannot run: a modified frozen runtime (C-PKG-1), or the
-    /// process could not be spawned.
-    #[error("{0}")]
-    Launch(String),
-    /// The web server exited before it was ready; its exit status.
-    #[error("the backend exited early ({0})")]
-    Exited(String),
-    /// The handshake line was not valid (C-PORT-2).
-    #[error("the backend sent a malformed handshake: {0}")]
-    MalformedHandshake(String),
-    #[error("the backend closed its stdout before the handshake")]
-    ClosedStdout,
-    /// No handshake within the ready timeout (ms).
-    #[error("the backend sent no handshake within {0} ms")]
-    NoHandshake(u128),
-    /// `/health/` never answered 200 within the ready timeout (ms).
-    #[error("the backend was not healthy within {ms} ms ({why})")]
-    Unhealthy { ms: u128, why: String },
-    /// `/health/`'s proof did not match the token (C-READY-4).
-    #[error("{0}")]
-    BadProof(String),
-}
-
-/// A failed start (C-READY-3): show it with `log_path` to the user. Every
-/// child has been stopped by the time this is returned.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{failure} (log: {})", log_path.display())]
-pub struct StartupError {
-    pub failure: StartupFailure,
-    pub log_path: PathBuf,
-}
-
-impl StartupError {
-    /// True when the start was cancelled by a quit, not a backend failure.
-    pub fn cancelled(&self) -> bool {
-        self.failure == StartupFailure::Cancelled
-    }
-
-    /// The sentence for the error page, without the log path.
-    pub fn message(&self) -> String {
-        self.failure.to_string()
-    }
-}
 
 struct Backend {
     role: Role,

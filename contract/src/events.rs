@@ -1,18 +1,10 @@
 //! The events file (C-SHELL-3).
 //!
 //! When `DESKTOP_DJANGO_EVENTS=<file>` is set, the shell appends one JSON
-//! object per line: `{"event": "<name>", "t_ms": <ms since shell start>, …fields}`.
-//! Events: `splash_shown`, `backend_spawned {pid, role}`,
-//! `backend_listening {port}`, `backend_ready {port, elapsed_ms}`,
-//! `window_loaded {url}`, `shutdown_started`, `shutdown_complete {elapsed_ms}`,
-//! `startup_failed {message, log_path}`, `backend_crashed {message, log_path}`
-//! (the web server died after readiness, C-PROC-6) and `worker_down {log_path}`
-//! (the worker was given up on, C-PROC-6). A connected updater (C-PKG-3)
-//! adds `update_current {version}`, `update_available {version}`,
-//! `update_refused {reason, code}`, `update_declined {version}`,
-//! `update_installing {version}` and `update_failed {message}`. The WebKitGTK
-//! shells add `webview_load {phase, url}` (`contract::webkitgtk`). Without the
-//! variable, emitting is a no-op.
+//! object per line: `{"event": "<name>", …fields, "t_ms": <ms since shell
+//! start>}`. [`Event`] is every event there is, with its fields: the one
+//! definition the shells write through ([`emit`]) and readers parse
+//! ([`parse_line`]). Without the variable, emitting is a no-op.
 //!
 //! Call [`mark_start`] first thing in `main` so `t_ms` counts from process start.
 
@@ -21,7 +13,7 @@ use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
 
 /// The variable naming the events file.
 pub const EVENTS_ENV: &str = "DESKTOP_DJANGO_EVENTS";
@@ -39,35 +31,128 @@ pub fn t_ms() -> u64 {
     START.get_or_init(Instant::now).elapsed().as_millis() as u64
 }
 
-/// Formats one events line (without the newline). `fields` must be a JSON
-/// object (or null); `event` and `t_ms` come first.
-pub fn format_line(event: &str, t_ms: u64, fields: &Value) -> String {
-    let mut map = Map::new();
-    map.insert("event".into(), Value::from(event));
-    map.insert("t_ms".into(), Value::from(t_ms));
-    let mut line = Value::Object(map).to_string();
-    if let Some(extra) = fields.as_object().filter(|m| !m.is_empty()) {
-        line.pop(); // the closing brace
-        for (key, value) in extra {
-            line.push(',');
-            line.push_str(&Value::from(key.as_str()).to_string());
-            line.push(':');
-            line.push_str(&value.to_string());
+/// Every event of the events file, by its wire name (`snake_case` of the
+/// variant). Times in ms, paths as the OS spells them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The splash is on screen (C-READY-2).
+    SplashShown,
+    /// A backend role's process started: `role` is `web` or `worker`.
+    BackendSpawned {
+        pid: u32,
+        role: String,
+    },
+    /// The handshake line arrived (C-PORT-2).
+    BackendListening {
+        port: u16,
+    },
+    /// `/health/` proved readiness (C-READY-1); `elapsed_ms` since the web spawn.
+    BackendReady {
+        port: u16,
+        elapsed_ms: u64,
+    },
+    /// The first app page finished loading; `url` without query or fragment.
+    WindowLoaded {
+        url: String,
+    },
+    /// A WebKitGTK load phase (`started`, `redirected`, `committed`,
+    /// `finished`) of `url` without its query (`crate::webkitgtk`).
+    WebviewLoad {
+        phase: String,
+        url: String,
+    },
+    ShutdownStarted,
+    ShutdownComplete {
+        elapsed_ms: u64,
+    },
+    /// The backend did not start (C-READY-3).
+    StartupFailed {
+        message: String,
+        log_path: String,
+    },
+    /// The web server died after readiness (C-PROC-6).
+    BackendCrashed {
+        message: String,
+        log_path: String,
+    },
+    /// The worker was given up on (C-PROC-6).
+    WorkerDown {
+        log_path: String,
+    },
+    /// A connected updater's outcomes (C-PKG-3).
+    UpdateCurrent {
+        version: String,
+    },
+    UpdateAvailable {
+        version: String,
+    },
+    /// `code` is the `desktop-django verify` exit code of the refusal.
+    UpdateRefused {
+        reason: String,
+        code: i32,
+    },
+    UpdateDeclined {
+        version: String,
+    },
+    UpdateInstalling {
+        version: String,
+    },
+    UpdateFailed {
+        message: String,
+    },
+}
+
+impl Event {
+    /// The wire name, e.g. `backend_ready`.
+    pub fn name(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map
+                .get("event")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            _ => String::new(),
         }
-        line.push('}');
     }
-    line
+}
+
+/// One line of the file as written: the event and its time.
+#[derive(Serialize)]
+struct LineOut<'a> {
+    #[serde(flatten)]
+    event: &'a Event,
+    t_ms: u64,
+}
+
+/// One line of the file as read: the event and its `t_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Line {
+    #[serde(flatten)]
+    pub event: Event,
+    pub t_ms: u64,
+}
+
+/// Formats one events line (without the newline).
+pub fn format_line(event: &Event, t_ms: u64) -> String {
+    serde_json::to_string(&LineOut { event, t_ms }).unwrap_or_default()
+}
+
+/// Parses one events line. Errors: not JSON, an unknown event name, a
+/// missing or mistyped field.
+pub fn parse_line(line: &str) -> Result<Line, serde_json::Error> {
+    serde_json::from_str(line)
 }
 
 /// `splash_shown`: the shell's splash is on screen (C-READY-2). A shell may
 /// show it before its session exists, so this needs none.
 pub fn splash_shown() {
-    emit("splash_shown", serde_json::json!({}));
+    emit(Event::SplashShown);
 }
 
 /// Appends one event to the events file, if `DESKTOP_DJANGO_EVENTS` is set.
 /// Errors writing the file are ignored: events must never break the shell.
-pub fn emit(event: &str, fields: Value) {
+pub fn emit(event: Event) {
     let sink = SINK.get_or_init(|| {
         let file = std::env::var_os(EVENTS_ENV)
             .filter(|p| !p.is_empty())
@@ -76,7 +161,7 @@ pub fn emit(event: &str, fields: Value) {
     });
     let mut guard = sink.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(file) = guard.as_mut() {
-        let mut line = format_line(event, t_ms(), &fields);
+        let mut line = format_line(&event, t_ms());
         line.push('\n');
         let _ = file.write_all(line.as_bytes());
         let _ = file.flush();
@@ -86,20 +171,48 @@ pub fn emit(event: &str, fields: Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
-    fn line_format() {
-        assert_eq!(
-            format_line("splash_shown", 41, &json!({})),
-            r#"{"event":"splash_shown","t_ms":41}"#
+    fn a_line_carries_the_name_the_fields_and_the_time() {
+        let line = format_line(
+            &Event::BackendSpawned {
+                pid: 12,
+                role: "web".into(),
+            },
+            45,
         );
-        let line = format_line("backend_spawned", 45, &json!({"pid": 12, "role": "web"}));
-        assert!(line.starts_with(r#"{"event":"backend_spawned","t_ms":45,"#));
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(
             v,
             json!({"event": "backend_spawned", "t_ms": 45, "pid": 12, "role": "web"})
+        );
+        assert!(line.starts_with(r#"{"event":"backend_spawned","#), "{line}");
+        assert_eq!(
+            format_line(&Event::SplashShown, 41),
+            r#"{"event":"splash_shown","t_ms":41}"#
+        );
+    }
+
+    #[test]
+    fn lines_read_back_as_the_events_written_and_unknown_ones_are_errors() {
+        let ready = Event::BackendReady {
+            port: 43817,
+            elapsed_ms: 300,
+        };
+        let back = parse_line(&format_line(&ready, 7)).unwrap();
+        assert_eq!(
+            back,
+            Line {
+                event: ready,
+                t_ms: 7
+            }
+        );
+        assert_eq!(back.event.name(), "backend_ready");
+        assert!(parse_line(r#"{"event":"made_up","t_ms":1}"#).is_err());
+        assert!(
+            parse_line(r#"{"event":"window_loaded","t_ms":1}"#).is_err(),
+            "no url"
         );
     }
 }

@@ -12,12 +12,12 @@
 //! - Cache model **document viewer**: one local origin, pages rendered fresh by Django and no
 //!   back/forward browsing to speed up, so WebKit keeps no page or memory caches around.
 
-use serde_json::json;
 use webkit2gtk::{
     CacheModel, HardwareAccelerationPolicy, LoadEvent, SettingsExt, WebContextExt, WebViewExt,
 };
 
-use crate::{events, navigation};
+use crate::events::{self, Event};
+use crate::navigation;
 
 /// Sets `GDK_GL=disable` unless the environment already sets `GDK_GL`. Call it first thing in
 /// `main`, before GTK starts (tao's event loop, `tauri::Builder::build`) and before any other
@@ -46,7 +46,10 @@ pub fn tune(view: &webkit2gtk::WebView) {
         };
         let uri = view.uri().unwrap_or_default();
         let url = navigation::strip_query(&uri);
-        events::emit("webview_load", json!({"phase": phase, "url": url}));
+        events::emit(Event::WebviewLoad {
+            phase: phase.into(),
+            url: url.into(),
+        });
     });
     if let Some(settings) = WebViewExt::settings(view) {
         settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);

@@ -15,7 +15,7 @@ fn supervisor_emits_the_backend_events() {
     // This test binary has one test, so setting the variable is race-free.
     std::env::set_var(contract::events::EVENTS_ENV, &events);
     contract::events::mark_start();
-    contract::events::emit("splash_shown", serde_json::json!({}));
+    contract::events::emit(contract::events::Event::SplashShown);
     let cancel = AtomicBool::new(false);
     let mut sup =
         Supervisor::start(fx.config("ok", 20_000, 5_000), fx.log.clone(), &cancel).unwrap();

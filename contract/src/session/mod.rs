@@ -21,9 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
-use crate::events;
+use crate::events::{self, Event};
 use crate::launch::Role;
 use crate::pages;
 // The preparation API, where shells have always found it.
@@ -188,7 +186,7 @@ impl Session {
                     }
                     if !self.inner.quitting.load(Ordering::SeqCst) {
                         self.fail_with(
-                            "backend_crashed",
+                            |message, log_path| Event::BackendCrashed { message, log_path },
                             "the backend web server stopped unexpectedly",
                         );
                     }
@@ -245,7 +243,10 @@ impl Session {
     }
 
     fn fail(&self, message: &str) {
-        self.fail_with("startup_failed", message);
+        self.fail_with(
+            |message, log_path| Event::StartupFailed { message, log_path },
+            message,
+        );
     }
 
     /// For a shell that cannot show even its error page (its webview failed
@@ -255,10 +256,10 @@ impl Session {
     pub fn fail_without_window(&self, message: &str, report: Option<StartupReport>) -> ! {
         let log_path = self.inner.prepared.log.path().to_path_buf();
         self.log(&format!("startup_failed: {message}"));
-        events::emit(
-            "startup_failed",
-            json!({"message": message, "log_path": log_path.display().to_string()}),
-        );
+        events::emit(Event::StartupFailed {
+            message: message.into(),
+            log_path: log_path.display().to_string(),
+        });
         self.inner.quitting.store(true, Ordering::SeqCst);
         self.inner.cancel.store(true, Ordering::SeqCst);
         if let Some(handle) = lock(&self.inner.startup).take() {
@@ -292,18 +293,16 @@ impl Session {
         if let Err(e) = std::fs::write(p.paths.worker_down(), &log_path) {
             self.log(&format!("cannot write the worker-down marker: {e}"));
         }
-        events::emit("worker_down", json!({"log_path": log_path}));
+        events::emit(Event::WorkerDown { log_path });
     }
 
-    /// Shows the error page, emits `event {message, log_path}`, and makes
+    /// Shows the error page, emits `event(message, log path)`, and makes
     /// the eventual exit code 1.
-    fn fail_with(&self, event: &str, message: &str) {
+    fn fail_with(&self, event: impl FnOnce(String, String) -> Event, message: &str) {
         let log_path = self.inner.prepared.log.path().to_path_buf();
-        self.log(&format!("{event}: {message}"));
-        events::emit(
-            event,
-            json!({"message": message, "log_path": log_path.display().to_string()}),
-        );
+        let event = event(message.into(), log_path.display().to_string());
+        self.log(&format!("{}: {message}", event.name()));
+        events::emit(event);
         self.inner
             .exit_code
             .store(EXIT_STARTUP_FAILED, Ordering::SeqCst);

@@ -3,10 +3,8 @@
 
 use std::sync::atomic::Ordering;
 
-use serde_json::json;
-
 use super::Session;
-use crate::events;
+use crate::events::{self, Event};
 use crate::navigation::{self, Decision};
 use crate::shell::BRIDGE_MESSAGE;
 
@@ -59,7 +57,7 @@ impl Session {
         }
         if !self.inner.loaded.swap(true, Ordering::SeqCst) {
             self.log(&format!("window loaded {clean}"));
-            events::emit("window_loaded", json!({"url": clean}));
+            events::emit(Event::WindowLoaded { url: clean.into() });
             self.arm_autoquit();
         }
     }

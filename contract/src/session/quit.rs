@@ -4,10 +4,8 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
 use super::{lock, Session};
-use crate::events;
+use crate::events::{self, Event};
 
 impl Session {
     pub(super) fn arm_autoquit(&self) {
@@ -68,7 +66,7 @@ impl Session {
 
     fn stop_backend(&self) {
         let started = Instant::now();
-        events::emit("shutdown_started", json!({}));
+        events::emit(Event::ShutdownStarted);
         self.log("shutdown started");
         self.inner.cancel.store(true, Ordering::SeqCst);
         if let Some(handle) = lock(&self.inner.startup).take() {
@@ -78,7 +76,7 @@ impl Session {
             sup.stop();
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
-        events::emit("shutdown_complete", json!({"elapsed_ms": elapsed_ms}));
+        events::emit(Event::ShutdownComplete { elapsed_ms });
         self.log(&format!("shutdown complete in {elapsed_ms} ms"));
     }
 

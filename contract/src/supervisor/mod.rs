@@ -17,9 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-
-use crate::events;
+use crate::events::{self, Event};
 use crate::health::{self, ProbeError};
 use crate::launch::Role;
 use crate::logs::ShellLog;
@@ -130,7 +128,7 @@ impl Supervisor {
         };
         self.log
             .line("supervisor", &format!("web listening on {}", hs.origin()));
-        events::emit("backend_listening", json!({"port": hs.port}));
+        events::emit(Event::BackendListening { port: hs.port });
         let origin = hs.origin();
         self.handshake = Some(hs);
 
@@ -162,10 +160,7 @@ impl Supervisor {
         let port = self.port();
         self.log
             .line("supervisor", &format!("web ready after {elapsed_ms} ms"));
-        events::emit(
-            "backend_ready",
-            json!({"port": port, "elapsed_ms": elapsed_ms}),
-        );
+        events::emit(Event::BackendReady { port, elapsed_ms });
 
         // 3. The worker, after readiness, for a project that has one (C-PROC-1).
         if self.config.spec.worker {
@@ -208,7 +203,10 @@ impl Supervisor {
             )
         })?;
         let pid = tree.pid();
-        events::emit("backend_spawned", json!({"pid": pid, "role": role.name()}));
+        events::emit(Event::BackendSpawned {
+            pid,
+            role: role.name().into(),
+        });
         self.log
             .line("supervisor", &format!("{} pid {pid}", role.name()));
         let child = tree.child_mut();

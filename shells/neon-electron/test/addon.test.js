@@ -18,6 +18,15 @@ test('the loader finds the cargo-built addon and it loads under Node', () => {
   }
 });
 
+test('emitEvent takes only the events the contract defines, with their fields', () => {
+  const native = addon.loadNative();
+  assert.throws(() => native.emitEvent('made_up', {}), { name: 'TypeError', message: /made_up/ });
+  assert.throws(() => native.emitEvent('update_current', { version: 3 }), TypeError);
+  assert.throws(() => native.emitEvent('update_failed', {}), /message/);
+  // A well-formed one is accepted (and dropped: no DESKTOP_DJANGO_EVENTS in this process).
+  assert.equal(native.emitEvent('update_current', { version: '1.2.3' }), undefined);
+});
+
 test('the loader explains how to build the addon when it is missing', () => {
   const opts = { argv: ['--target-dir', '/nonexistent'], env: {}, resourcesPath: undefined };
   const c = addon.candidates(opts);

@@ -17,10 +17,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use contract::events::{self, Event};
 use contract::release::UpdateError;
 use contract::session::Session;
 use contract::update::{self, Confirm};
-use serde_json::json;
 use tauri::{AppHandle, Manager, Url};
 use tauri_plugin_updater::UpdaterExt;
 
@@ -121,7 +121,9 @@ async fn run(app: &AppHandle, session: &Session, base: &str) -> Result<Outcome, 
     };
     let file = update::file_name_of(offer.download_url.as_str()).to_owned();
     release.artifact(&file)?;
-    contract::events::emit("update_available", json!({"version": release.version}));
+    events::emit(Event::UpdateAvailable {
+        version: release.version.clone(),
+    });
     session.log(&format!("update {} available: {file}", release.version));
     if !confirmed(app, &release.version).await {
         return Ok(Outcome::Declined(release.version));
@@ -138,7 +140,9 @@ async fn run(app: &AppHandle, session: &Session, base: &str) -> Result<Outcome, 
             e => Failure::Download(e),
         })?;
     release.check_bytes(&file, &bytes)?;
-    contract::events::emit("update_installing", json!({"version": release.version}));
+    events::emit(Event::UpdateInstalling {
+        version: release.version.clone(),
+    });
     session.log(&format!("installing {} ({} bytes)", file, bytes.len()));
     if !session.stop_for_update() {
         return Err(Failure::Quitting);
@@ -147,7 +151,9 @@ async fn run(app: &AppHandle, session: &Session, base: &str) -> Result<Outcome, 
     // into the new version or, if the installer failed, the old one.
     let installed_ok = offer.install(&bytes).map_err(Failure::Install);
     if let Err(e) = &installed_ok {
-        contract::events::emit("update_failed", json!({"message": e.to_string()}));
+        events::emit(Event::UpdateFailed {
+            message: e.to_string(),
+        });
         session.log(&format!(
             "update failed: {e}; restarting the installed version"
         ));
@@ -163,25 +169,31 @@ async fn run(app: &AppHandle, session: &Session, base: &str) -> Result<Outcome, 
 fn report(app: &AppHandle, session: &Session, trigger: Trigger, result: Result<Outcome, Failure>) {
     let message = match result {
         Ok(Outcome::Current(version)) => {
-            contract::events::emit("update_current", json!({"version": version}));
+            events::emit(Event::UpdateCurrent {
+                version: version.clone(),
+            });
             format!(
                 "{} {version} is the latest version.",
                 session.product_name()
             )
         }
         Ok(Outcome::Declined(version)) => {
-            contract::events::emit("update_declined", json!({"version": version}));
+            events::emit(Event::UpdateDeclined {
+                version: version.clone(),
+            });
             format!("Update {version} declined.")
         }
         Err(Failure::Refused(e)) => {
-            contract::events::emit(
-                "update_refused",
-                json!({"reason": e.to_string(), "code": e.exit_code()}),
-            );
+            events::emit(Event::UpdateRefused {
+                reason: e.to_string(),
+                code: e.exit_code(),
+            });
             format!("The update was refused: {e}")
         }
         Err(e) => {
-            contract::events::emit("update_failed", json!({"message": e.to_string()}));
+            events::emit(Event::UpdateFailed {
+                message: e.to_string(),
+            });
             format!("No update: {e}")
         }
     };

@@ -323,17 +323,23 @@ fn to_json(cx: &mut FunctionContext, value: Handle<JsValue>) -> NeonResult<serde
     serde_json::from_str(&text).or_else(|e| cx.throw_error(e.to_string()))
 }
 
+/// `emitEvent(name, fields)`: one [`contract::events::Event`]. Throws a `TypeError` for a
+/// name the contract does not define or fields that do not fit it.
 fn emit_event(mut cx: FunctionContext) -> JsResult<JsUndefined> {
     let name = cx.argument::<JsString>(0)?.value(&mut cx);
     let fields = match cx.argument_opt(1) {
         Some(v) => to_json(&mut cx, v)?,
         None => serde_json::Value::Null,
     };
-    let fields = match fields {
-        serde_json::Value::Object(_) => fields,
-        _ => serde_json::json!({}),
+    let mut object = match fields {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
     };
-    contract::events::emit(&name, fields);
+    object.insert("event".into(), serde_json::Value::from(name.as_str()));
+    match serde_json::from_value::<contract::events::Event>(serde_json::Value::Object(object)) {
+        Ok(event) => contract::events::emit(event),
+        Err(e) => return cx.throw_type_error(format!("event {name:?}: {e}")),
+    }
     Ok(cx.undefined())
 }
 

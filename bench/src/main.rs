@@ -10,17 +10,16 @@ mod stats;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use conformance::descriptor::{self, Placeholders, ShellSpec};
-use conformance::events::{self, Event};
-use conformance::launch::{fresh_marker, TOKEN_ENV};
-use conformance::{prebuild, procs, Auth, Backend, Launch, LaunchOptions, Shell, MARKER_VAR};
 use contract::launch::LaunchSpec;
+use harness::descriptor::{self, Placeholders, ShellSpec};
+use harness::events::{self, Event};
+use harness::launch::{fresh_marker, TOKEN_ENV};
+use harness::{prebuild, procs, Auth, Backend, Launch, LaunchOptions, Shell, MARKER_VAR};
 
 use report::{Artifact, Results, Sample, Subject, FLOOR, MIGRATE_POLL};
 
@@ -109,13 +108,6 @@ fn say(line: &str) {
     eprintln!("bench: {line}");
 }
 
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "panic".into())
-}
-
 /// The first line of a long harness message, for one-line reports.
 fn first_lines(s: &str, n: usize) -> String {
     s.lines().take(n).collect::<Vec<_>>().join(" / ")
@@ -171,7 +163,7 @@ struct TreeMem {
     breakdown: String,
 }
 
-fn tree_mem(procs: &[conformance::ProcInfo], shell_pid: Option<u32>) -> TreeMem {
+fn tree_mem(procs: &[harness::ProcInfo], shell_pid: Option<u32>) -> TreeMem {
     // kind → (processes, PSS in kB)
     let mut kinds: BTreeMap<String, (usize, u64)> = BTreeMap::new();
     let (mut rss, mut pss, mut count) = (0, 0, 0);
@@ -233,43 +225,37 @@ fn wait_gone(
     mut tick: impl FnMut(),
 ) -> Result<Instant, String> {
     let start = Instant::now();
-    loop {
+    procs::wait_none_every(POLL, timeout, || {
         tick();
-        if pids.iter().all(|&p| mem::pid_gone(p)) {
-            let at = Instant::now();
-            // A process the snapshot missed (e.g. spawned during the quit) still counts.
-            let left = procs::marked(marker);
-            if left.is_empty() {
-                return Ok(at);
-            }
-            loop {
-                tick();
-                if procs::marked(marker).is_empty() {
-                    return Ok(Instant::now());
-                }
-                if start.elapsed() > timeout {
-                    return Err(format!("{} process(es) still alive", left.len()));
-                }
-                std::thread::sleep(POLL);
-            }
-        }
-        if start.elapsed() > timeout {
-            let left = pids.iter().filter(|&&p| !mem::pid_gone(p)).count();
-            return Err(format!(
-                "{left} process(es) still alive {} ms after the quit",
-                timeout.as_millis()
-            ));
-        }
-        std::thread::sleep(POLL);
+        pids.iter()
+            .copied()
+            .filter(|&p| !mem::pid_gone(p))
+            .collect::<Vec<u32>>()
+    })
+    .map_err(|left| {
+        format!(
+            "{} process(es) still alive {} ms after the quit",
+            left.len(),
+            timeout.as_millis()
+        )
+    })?;
+    let at = Instant::now();
+    // A process the snapshot missed (e.g. spawned during the quit) still counts.
+    if procs::marked(marker).is_empty() {
+        return Ok(at);
     }
+    procs::wait_none_every(POLL, timeout.saturating_sub(start.elapsed()), || {
+        tick();
+        procs::marked(marker)
+    })
+    .map_err(|left| format!("{} process(es) still alive", left.len()))?;
+    Ok(Instant::now())
 }
 
 fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
     let mut births = births::Births::before_launch();
-    let mut launch = catch_unwind(AssertUnwindSafe(|| {
-        Launch::start(shell, LaunchOptions::default().autoquit_ms(AUTOQUIT_MS))
-    }))
-    .map_err(|p| first_lines(&panic_text(&*p), 3))?;
+    let mut launch = Launch::start(shell, LaunchOptions::default().autoquit_ms(AUTOQUIT_MS))
+        .map_err(|e| first_lines(&e.to_string(), 3))?;
     let spawned = launch.started;
     let mut w = Watcher {
         events: Vec::new(),
@@ -310,7 +296,13 @@ fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
     // Memory once the page has loaded and the worker runs.
     std::thread::sleep(settle);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !launch.spawned().iter().any(|(r, _)| r == "worker") && Instant::now() < deadline {
+    while !launch
+        .spawned()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .any(|(r, _)| r == "worker")
+        && Instant::now() < deadline
+    {
         std::thread::sleep(Duration::from_millis(50));
     }
     let procs_now = launch.processes();
@@ -400,17 +392,7 @@ fn with_ref_env(mut cmd: Command, env: &RefEnv) -> Command {
         .env_remove("DESKTOP_DJANGO_EVENTS")
         .env_remove("DESKTOP_DJANGO_AUTOQUIT_MS")
         .stderr(File::create(env.tmp.path().join("stderr")).map_or(Stdio::null(), Stdio::from));
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::unix::process::CommandExt;
-        // SAFETY: prctl is async-signal-safe.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-                Ok(())
-            });
-        }
-    }
+    harness::platform::die_with_parent(&mut cmd);
     cmd
 }
 
@@ -828,7 +810,7 @@ const METHOD: &[&str] = &[
 ];
 
 fn main() {
-    let ws = conformance::workspace();
+    let ws = harness::workspace();
     let args = match parse_args(&ws) {
         Ok(a) => a,
         Err(e) => {
@@ -836,8 +818,6 @@ fn main() {
             std::process::exit(2);
         }
     };
-    // Harness panics are caught and reported per run; keep their default printout quiet.
-    std::panic::set_hook(Box::new(|_| {}));
     let wanted = |name: &str| {
         args.only
             .as_ref()
@@ -904,12 +884,11 @@ fn main() {
             if subject.skipped.is_some() {
                 continue;
             }
-            let result = catch_unwind(AssertUnwindSafe(|| match subject.name.as_str() {
+            let result = match subject.name.as_str() {
                 FLOOR => run_floor(&backend, settle),
                 MIGRATE_POLL => run_migrate_then_poll(&backend, settle),
                 _ => run_shell(shell.as_ref().expect("a shell subject has a shell"), settle),
-            }))
-            .unwrap_or_else(|p| Err(first_lines(&panic_text(&*p), 3)));
+            };
             let what = if warm {
                 "warm-up".to_string()
             } else {
@@ -970,7 +949,7 @@ fn main() {
         headline: Vec::new(),
         targets: Vec::new(),
     };
-    results.redact_paths(&ws, &conformance::descriptor::target_dir(&ws));
+    results.redact_paths(&ws, &descriptor::target_dir(&ws));
     results.derive();
     let md = report::markdown(&results);
     println!("\n{md}");

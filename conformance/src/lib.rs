@@ -6,42 +6,38 @@
 //! MUST clauses on every shell, SHOULD clauses on the shells that claim them. Each check launches
 //! shells through [`Launch`], which gives every launch a fresh app-data dir, an events file and a
 //! unique marker in its environment, and kills the launch's whole tree when dropped.
+//!
+//! Launching shells and reading what they do (descriptors, build steps, the display, launches,
+//! the process table, the events file, the backend's HTTP) is the `harness` crate's
+//! (`testing/harness/`); this crate re-exports it under the same paths, and its [`Launch`]
+//! turns the harness's errors into test failures. What is the suite's own: the clause list and
+//! levels ([`clauses`], [`Level`], [`check`]), the corpus, the fakes, the matrix, the demo's
+//! pages, sqlite, the listener and raw HTTP.
 
 pub mod clauses;
 pub mod corpus;
 pub mod demo;
 pub mod descriptor;
-pub mod display;
-pub mod events;
 pub mod fakes;
-pub mod http;
 pub mod launch;
 pub mod listener;
 pub mod matrix;
 pub mod platform;
-pub mod prebuild;
-pub mod procs;
 pub mod raw;
 pub mod sqlite;
 
+pub use harness::{display, events, http, prebuild, procs};
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
 pub use descriptor::{Descriptor, Placeholders, ShellSpec};
 pub use events::Event;
+pub use harness::{raw_stderr, workspace};
 pub use http::{AccessLine, Auth, Backend, Response};
 pub use launch::{Launch, LaunchOptions, Shell, ORPHAN_BOUND, READY_TIMEOUT};
 pub use procs::{ProcInfo, MARKER_VAR};
-
-/// The repository root: the parent of this crate.
-pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("conformance/ has a parent")
-        .to_path_buf()
-}
 
 /// Every shell with a descriptor, discovered and built once per test process.
 pub fn shells() -> &'static [Shell] {
@@ -185,15 +181,6 @@ pub fn shell_names() -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Writes straight to the stderr file descriptor, past libtest's output capture, so progress
-/// lines and the matrix show during `cargo test` without `--nocapture`.
-pub fn raw_stderr(text: &str) {
-    use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
 }
 
 /// Runs one clause's check on every discovered shell (see [`check_scenario`]).

@@ -47,7 +47,7 @@ pub struct ShellResult {
 
 /// `<target>/conformance`.
 pub fn root() -> PathBuf {
-    crate::descriptor::target_dir(&crate::workspace()).join("conformance")
+    harness::output_dir()
 }
 
 /// `<target>/conformance/results`.

@@ -1,6 +1,6 @@
 //! End-to-end checks of what only the Tauri shell can get wrong, driven from
-//! outside like a user would, with the conformance suite's launch harness
-//! (temp app-data dir, events file, Xvfb, process-tree cleanup):
+//! outside like a user would, with the launch harness the conformance suite
+//! uses (`harness`: temp app-data dir, events file, Xvfb, process-tree cleanup):
 //!
 //! - `bridge_reaches_the_opener_from_the_django_page`: the demo page's
 //!   "Open App Data Folder" button, pressed with real X key events
@@ -20,15 +20,19 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use conformance::fakes::FakeOpener;
-use conformance::{
-    descriptor, Launch, LaunchOptions, Placeholders, Shell, ORPHAN_BOUND, READY_TIMEOUT,
+use harness::{
+    descriptor, FakeOpener, Launch, LaunchOptions, Placeholders, Shell, ORPHAN_BOUND, READY_TIMEOUT,
 };
+
+/// A harness step that must work: its error (with the launch's diagnostics) fails the test.
+fn ok<T>(r: Result<T, harness::Error>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
 
 /// The Tauri shell as its conformance descriptor launches it, built by cargo
 /// for this test (`CARGO_BIN_EXE_*`).
 fn tauri() -> Shell {
-    let ws = conformance::workspace();
+    let ws = harness::workspace();
     let dir = ws.join("shells/tauri");
     let text = std::fs::read_to_string(dir.join("conformance.toml")).expect("the descriptor");
     let d = descriptor::parse(&text).expect("a valid descriptor");
@@ -59,9 +63,12 @@ fn xdotool(display: &str, args: &[&str]) -> String {
 fn bridge_reaches_the_opener_from_the_django_page() {
     let shell = tauri();
     let opener = FakeOpener::new();
-    let mut l = Launch::start(&shell, LaunchOptions::default().path_prepend(&opener.bin()));
-    l.wait_event("window_loaded", READY_TIMEOUT);
-    let display = conformance::display::display()
+    let mut l = ok(Launch::start(
+        &shell,
+        LaunchOptions::default().path_prepend(&opener.bin()),
+    ));
+    ok(l.wait_event("window_loaded", READY_TIMEOUT));
+    let display = harness::display::display()
         .expect("a display")
         .expect("Linux needs a display");
 
@@ -114,14 +121,14 @@ fn bridge_reaches_the_opener_from_the_django_page() {
 
     // The menu's Quit (Ctrl+Q) goes through the graceful stop (C-PROC-3).
     xdotool(&display, &["key", "ctrl+q"]);
-    let status = l.wait_exit(QUIT_TIMEOUT);
+    let status = ok(l.wait_exit(QUIT_TIMEOUT));
     assert_eq!(status.code(), Some(0), "{}", l.diagnostics());
     assert!(
-        l.events().iter().any(|e| e.name == "shutdown_complete"),
+        ok(l.events()).iter().any(|e| e.name == "shutdown_complete"),
         "{}",
         l.diagnostics()
     );
-    l.assert_no_backend_within(ORPHAN_BOUND, "after Quit from the menu");
+    ok(l.no_backend_within(ORPHAN_BOUND, "after Quit from the menu"));
 }
 
 /// A private session bus for the single-instance plugin (Xvfb has none).
@@ -162,23 +169,26 @@ fn second_launch_focuses_the_first_and_starts_no_backend() {
     let shell = tauri();
     let bus = SessionBus::start();
     let with_bus = || LaunchOptions::default().env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
-    let mut first = Launch::start(&shell, with_bus());
-    first.wait_event("window_loaded", READY_TIMEOUT);
+    let mut first = ok(Launch::start(&shell, with_bus()));
+    ok(first.wait_event("window_loaded", READY_TIMEOUT));
 
-    let mut second = Launch::start(&shell, with_bus().app_data(&first.app_data).slotless());
-    let status = second.wait_exit(QUIT_TIMEOUT);
+    let mut second = ok(Launch::start(
+        &shell,
+        with_bus().app_data(&first.app_data).slotless(),
+    ));
+    let status = ok(second.wait_exit(QUIT_TIMEOUT));
     assert_eq!(status.code(), Some(0), "{}", second.diagnostics());
-    let names: Vec<String> = second.events().into_iter().map(|e| e.name).collect();
+    let names: Vec<String> = ok(second.events()).into_iter().map(|e| e.name).collect();
     assert!(
         names.is_empty(),
         "the second launch must exit before its splash or any backend: {names:?}"
     );
+    let spawned = ok(first.spawned());
     assert_eq!(
-        first.spawned().len(),
+        spawned.len(),
         2,
-        "the first launch spawned only its own web server and worker: {:?}",
-        first.spawned()
+        "the first launch spawned only its own web server and worker: {spawned:?}"
     );
-    let status = first.quit(QUIT_TIMEOUT);
+    let status = ok(first.quit(QUIT_TIMEOUT));
     assert_eq!(status.code(), Some(0), "{}", first.diagnostics());
 }

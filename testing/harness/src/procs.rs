@@ -93,8 +93,18 @@ pub fn marked(marker: &str) -> Vec<ProcInfo> {
 /// Polls `alive` every 50 ms until it lists no process; at `within`, returns the survivors.
 pub fn wait_none(
     within: Duration,
-    mut alive: impl FnMut() -> Vec<ProcInfo>,
+    alive: impl FnMut() -> Vec<ProcInfo>,
 ) -> Result<(), Vec<ProcInfo>> {
+    wait_none_every(Duration::from_millis(50), within, alive)
+}
+
+/// Polls `alive` every `interval` until it lists nothing; at `within`, returns what was left.
+/// `alive` is asked at least once, and once more at the deadline.
+pub fn wait_none_every<T>(
+    interval: Duration,
+    within: Duration,
+    mut alive: impl FnMut() -> Vec<T>,
+) -> Result<(), Vec<T>> {
     let start = Instant::now();
     loop {
         let left = alive();
@@ -104,7 +114,7 @@ pub fn wait_none(
         if start.elapsed() >= within {
             return Err(left);
         }
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(interval);
     }
 }
 
@@ -117,16 +127,16 @@ pub fn describe(procs: &[ProcInfo]) -> String {
         .join("\n  ")
 }
 
-/// Polls until no process carries `marker`, or panics at `within` with the survivors listed.
-pub fn assert_none_marked_within(marker: &str, within: Duration, what: &str) {
-    if let Err(left) = wait_none(within, || marked(marker)) {
-        panic!(
+/// Polls until no process carries `marker`; at `within`, an error listing the survivors.
+pub fn none_marked_within(marker: &str, within: Duration, what: &str) -> Result<(), crate::Error> {
+    wait_none(within, || marked(marker)).map_err(|left| {
+        crate::Error::Wait(format!(
             "{what}: {} marked process(es) still alive {} ms later:\n  {}",
             left.len(),
             within.as_millis(),
             describe(&left)
-        );
-    }
+        ))
+    })
 }
 
 /// Sends `sig` to `pid`. Returns false if the process does not exist.
@@ -386,6 +396,6 @@ mod tests {
             .all(|p| p.pid != child.id()));
         kill_marked(&marker, Duration::from_secs(5));
         child.wait().unwrap();
-        assert_none_marked_within(&marker, Duration::from_secs(3), "unit");
+        none_marked_within(&marker, Duration::from_secs(3), "unit").unwrap();
     }
 }

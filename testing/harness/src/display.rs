@@ -49,7 +49,6 @@ fn init_bus() -> Option<String> {
 #[cfg(target_os = "linux")]
 fn spawn_dbus() -> Result<(std::process::Child, String), String> {
     use std::io::{BufRead, BufReader};
-    use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
 
     let mut cmd = Command::new("dbus-daemon");
@@ -57,18 +56,7 @@ fn spawn_dbus() -> Result<(std::process::Child, String), String> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() == 1 {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
+    crate::platform::die_with_parent(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| format!("dbus-daemon: {e}"))?;
     let stdout = child.stdout.take().expect("piped stdout");
     let mut reader = BufReader::new(stdout);
@@ -130,7 +118,7 @@ fn init() -> Result<Option<String>, String> {
 /// Xvfb's stderr goes to `<target>/conformance/xvfb-<test pid>.log`, for display trouble.
 #[cfg(target_os = "linux")]
 fn xvfb_log() -> std::process::Stdio {
-    let dir = crate::matrix::root();
+    let dir = crate::output_dir();
     let _ = std::fs::create_dir_all(&dir);
     std::fs::File::create(dir.join(format!("xvfb-{}.log", std::process::id())))
         .map(std::process::Stdio::from)
@@ -140,7 +128,6 @@ fn xvfb_log() -> std::process::Stdio {
 #[cfg(target_os = "linux")]
 fn spawn_xvfb() -> Result<(std::process::Child, String), String> {
     use std::io::{BufRead, BufReader};
-    use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
 
     let mut cmd = Command::new("Xvfb");
@@ -156,18 +143,7 @@ fn spawn_xvfb() -> Result<(std::process::Child, String), String> {
     .stdin(Stdio::null())
     .stdout(Stdio::piped())
     .stderr(xvfb_log());
-    // SAFETY: only async-signal-safe calls (prctl, getppid, _exit) between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if libc::getppid() == 1 {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
+    crate::platform::die_with_parent(&mut cmd);
     let mut child = cmd.spawn().map_err(|e| {
         format!("a shell needs a display and DISPLAY is unset, but Xvfb could not start ({e}); install it (apt-get install xvfb) or set DISPLAY")
     })?;

@@ -5,6 +5,9 @@
 //! per process; summed over a tree it overstates. PSS divides each shared page by the number of
 //! processes mapping it, so the sum of PSS over a tree is that tree's fair share of RAM.
 
+use std::collections::BTreeMap;
+use std::path::Path;
+
 use serde::Serialize;
 
 /// Rss and Pss of one process, in KiB.
@@ -82,6 +85,67 @@ pub fn pid_gone(pid: u32) -> bool {
 #[cfg(not(target_os = "linux"))]
 pub fn pid_gone(_pid: u32) -> bool {
     true
+}
+
+/// Memory of a set of live processes, and a breakdown by kind.
+pub struct TreeMem {
+    pub rss_kb: u64,
+    pub pss_kb: u64,
+    pub count: usize,
+    pub breakdown: String,
+}
+
+pub fn tree_mem(procs: &[harness::ProcInfo], shell_pid: Option<u32>) -> TreeMem {
+    // kind → (processes, PSS in kB)
+    let mut kinds: BTreeMap<String, (usize, u64)> = BTreeMap::new();
+    let (mut rss, mut pss, mut count) = (0, 0, 0);
+    for p in procs {
+        let Some(m) = of_pid(p.pid) else {
+            continue;
+        };
+        rss += m.rss_kb;
+        pss += m.pss_kb;
+        count += 1;
+        let kind = if Some(p.pid) == shell_pid {
+            "shell".to_string()
+        } else if p.cmd.iter().any(|a| a.ends_with("manage.py"))
+            || p.has_arg("desktop_serve")
+            || p.has_arg("desktop_worker")
+            || p.cmd.iter().any(|a| a == "waitress")
+        {
+            let role = ["desktop_serve", "desktop_worker", "migrate", "waitress"]
+                .into_iter()
+                .find(|r| p.has_arg(r))
+                .unwrap_or("other");
+            format!("python {role}")
+        } else {
+            p.cmd
+                .first()
+                .map(|c| {
+                    Path::new(c)
+                        .file_name()
+                        .map_or(c.clone(), |f| f.to_string_lossy().into_owned())
+                })
+                .unwrap_or_else(|| format!("pid {}", p.pid))
+        };
+        let entry = kinds.entry(kind).or_default();
+        entry.0 += 1;
+        entry.1 += m.pss_kb;
+    }
+    TreeMem {
+        rss_kb: rss,
+        pss_kb: pss,
+        count,
+        breakdown: kinds
+            .iter()
+            .map(|(k, (n, pss))| format!("{n}× {k} {:.1} MB", kb_to_mb(*pss)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+pub fn kb_to_mb(kb: u64) -> f64 {
+    kb as f64 * 1024.0 / 1e6
 }
 
 #[cfg(test)]

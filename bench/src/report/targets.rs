@@ -1,0 +1,161 @@
+//! The headline ratios and the targets of issue 6 (reported, never asserted), from the summaries.
+//! The targets are data: [`TARGETS`].
+
+use super::model::{Metric, Results, Target, MIGRATE_POLL};
+
+/// What a target bounds: a subject's median over the floor's, or the median itself.
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    /// `metric / floor ready` at most this.
+    FloorRatio(f64),
+    /// The median at most this, in the metric's unit.
+    Median(f64),
+}
+
+/// One target: which shells it applies to (`None`: every shell), the metric and its bound.
+struct Rule {
+    shells: Option<&'static [&'static str]>,
+    what: &'static str,
+    limit: &'static str,
+    metric: Metric,
+    bound: Bound,
+}
+
+/// The targets, in report order per shell.
+const TARGETS: &[Rule] = &[
+    Rule {
+        shells: Some(&["wry", "tauri"]),
+        what: "first paint / floor",
+        limit: "≤ 1.25×",
+        metric: Metric::Paint,
+        bound: Bound::FloorRatio(1.25),
+    },
+    Rule {
+        shells: None,
+        what: "whole tree PSS after load",
+        limit: "≤ 150 MB",
+        metric: Metric::Pss,
+        bound: Bound::Median(150.0),
+    },
+    Rule {
+        shells: None,
+        what: "quit → all gone (idle)",
+        limit: "≤ 300 ms",
+        metric: Metric::QuitGone,
+        bound: Bound::Median(300.0),
+    },
+];
+
+impl Rule {
+    /// The target's row for a shell with this median, or `None` when it does not apply.
+    fn judge(&self, shell: &str, median: Option<f64>, floor: Option<f64>) -> Option<Target> {
+        if self.shells.is_some_and(|names| !names.contains(&shell)) {
+            return None;
+        }
+        let v = median?;
+        let (measured, met) = match self.bound {
+            Bound::FloorRatio(max) => {
+                let ratio = v / floor?;
+                (format!("{ratio:.2}×"), ratio <= max)
+            }
+            Bound::Median(max) => {
+                let shown = match self.metric.unit() {
+                    "MB" => format!("{v:.1} MB"),
+                    unit => format!("{} {unit}", v.round()),
+                };
+                (shown, v <= max)
+            }
+        };
+        Some(Target {
+            subject: shell.to_string(),
+            what: self.what.into(),
+            limit: self.limit.into(),
+            measured,
+            met,
+        })
+    }
+}
+
+impl Results {
+    /// The headline ratios and the targets, from the summaries.
+    pub fn derive(&mut self) {
+        let floor = self.floor_ms();
+        let mut headline = Vec::new();
+        let mut targets = Vec::new();
+        for s in self
+            .subjects
+            .iter()
+            .filter(|s| s.kind == "shell" && s.skipped.is_none())
+        {
+            if let (Some(p), Some(f)) = (s.median(Metric::Paint), floor) {
+                headline.push(format!(
+                    "{}: first paint / floor = {:.2}× ({} ms vs {} ms)",
+                    s.label,
+                    p / f,
+                    p.round(),
+                    f.round()
+                ));
+            }
+            targets.extend(
+                TARGETS
+                    .iter()
+                    .filter_map(|t| t.judge(&s.name, s.median(t.metric), floor)),
+            );
+        }
+        if let (Some(m), Some(f)) = (
+            self.subject(MIGRATE_POLL)
+                .and_then(|s| s.median(Metric::Ready)),
+            floor,
+        ) {
+            headline.push(format!(
+                "migrate-then-poll / floor = {:.2}× ({} ms vs {} ms to the first health 200)",
+                m / f,
+                m.round(),
+                f.round()
+            ));
+            for s in self
+                .subjects
+                .iter()
+                .filter(|s| s.kind == "shell" && s.skipped.is_none())
+            {
+                if let Some(r) = s.median(Metric::Ready) {
+                    headline.push(format!(
+                        "migrate-then-poll / {} backend ready = {:.2}× ({} ms vs {} ms)",
+                        s.label,
+                        m / r,
+                        m.round(),
+                        r.round()
+                    ));
+                }
+            }
+        }
+        self.headline = headline;
+        self.targets = targets;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::results;
+
+    #[test]
+    fn ratios_and_targets() {
+        let r = results();
+        assert!(
+            r.headline[0].starts_with("wry: first paint / floor = 1.55×"),
+            "{:?}",
+            r.headline
+        );
+        assert!(r
+            .headline
+            .iter()
+            .any(|h| h.starts_with("migrate-then-poll / floor = 2.25×")));
+        let paint = r.targets.iter().find(|t| t.what.contains("paint")).unwrap();
+        assert!(!paint.met);
+        assert!(r
+            .targets
+            .iter()
+            .filter(|t| t.what.contains("PSS"))
+            .all(|t| t.met));
+    }
+}

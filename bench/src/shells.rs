@@ -1,0 +1,142 @@
+//! Timing one cold launch of a shell: spawn → splash → backend ready → first paint from its events
+//! file, the tree's memory after the page loaded, then quit → shutdown_complete → all gone.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use harness::events::{self, Event};
+use harness::{Launch, LaunchOptions, Shell};
+
+use crate::mem::{kb_to_mb, tree_mem};
+use crate::report::Sample;
+use crate::timing::{ms, wait_gone, POLL, QUIT_TIMEOUT, START_TIMEOUT};
+use crate::{births, first_lines};
+
+/// A safety net only: the bench quits each shell itself with SIGTERM once memory is measured.
+const AUTOQUIT_MS: u64 = 120_000;
+
+/// Polls the events file, remembering when each line was first seen.
+struct Watcher {
+    events: Vec<Event>,
+    seen: Vec<Instant>,
+}
+
+impl Watcher {
+    fn poll(&mut self, path: &Path) -> Result<(), String> {
+        let ev = events::read(path)?;
+        let now = Instant::now();
+        while self.seen.len() < ev.len() {
+            self.seen.push(now);
+        }
+        self.events = ev;
+        Ok(())
+    }
+
+    fn find(&self, name: &str) -> Option<&Event> {
+        self.events.iter().find(|e| e.name == name)
+    }
+
+    /// The delay from the spawn to the shell's `t_ms = 0`: each line was written at
+    /// `offset + t_ms` and seen at or after that, so the smallest `seen - t_ms` bounds it from
+    /// above within one poll interval.
+    fn offset_ms(&self, spawned: Instant) -> Option<f64> {
+        self.events
+            .iter()
+            .zip(&self.seen)
+            .map(|(e, s)| ms(s.duration_since(spawned)) - e.t_ms as f64)
+            .reduce(f64::min)
+            .map(|o| o.max(0.0))
+    }
+}
+
+pub fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
+    let mut births = births::Births::before_launch();
+    let mut launch = Launch::start(shell, LaunchOptions::default().autoquit_ms(AUTOQUIT_MS))
+        .map_err(|e| first_lines(&e.to_string(), 3))?;
+    let spawned = launch.started;
+    let mut w = Watcher {
+        events: Vec::new(),
+        seen: Vec::new(),
+    };
+    let path = launch.events_path.clone();
+    // Start-up: until the first authenticated paint.
+    loop {
+        w.poll(&path)?;
+        births.poll(launch.pid(), spawned);
+        if let Some(e) = w.find("startup_failed") {
+            return Err(format!(
+                "startup_failed: {}",
+                e.str("message").unwrap_or("?")
+            ));
+        }
+        if w.find("window_loaded").is_some() {
+            break;
+        }
+        if let Some(status) = launch.try_exit() {
+            let stderr = launch.stderr_text();
+            let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
+            return Err(format!(
+                "the shell exited ({status}) before window_loaded; events: {}; stderr: {}",
+                events::summary(&w.events),
+                last.unwrap_or("(empty)")
+            ));
+        }
+        if spawned.elapsed() > START_TIMEOUT {
+            return Err(format!(
+                "no window_loaded within {} s; events: {}",
+                START_TIMEOUT.as_secs(),
+                events::summary(&w.events)
+            ));
+        }
+        std::thread::sleep(POLL);
+    }
+    // Memory once the page has loaded and the worker runs.
+    std::thread::sleep(settle);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !launch
+        .spawned()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .any(|(r, _)| r == "worker")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let procs_now = launch.processes();
+    let m = tree_mem(&procs_now, Some(launch.pid()));
+    // Quit: SIGTERM, then the events and the process table.
+    let pids: Vec<u32> = launch.processes().iter().map(|p| p.pid).collect();
+    let quit_at = Instant::now();
+    #[cfg(unix)]
+    launch.signal(libc::SIGTERM);
+    let marker = launch.marker.clone();
+    let mut poll_err = None;
+    let gone = wait_gone(&pids, &marker, QUIT_TIMEOUT, || {
+        launch.try_exit();
+        if let Err(e) = w.poll(&path) {
+            poll_err = Some(e);
+        }
+    })?;
+    if let Some(e) = poll_err {
+        return Err(e);
+    }
+    // The shell writes shutdown_complete before it exits; read the file a last time.
+    w.poll(&path)?;
+    let offset = w.offset_ms(spawned).unwrap_or(0.0);
+    let at = |name: &str| w.find(name).map(|e| offset + e.t_ms as f64);
+    let quit_ms = ms(quit_at.duration_since(spawned));
+    Ok(Sample {
+        splash_ms: at("splash_shown"),
+        ready_ms: at("backend_ready"),
+        paint_ms: at("window_loaded"),
+        quit_shutdown_ms: at("shutdown_complete").map(|t| t - quit_ms),
+        quit_gone_ms: Some(ms(gone.duration_since(quit_at))),
+        rss_mb: Some(kb_to_mb(m.rss_kb)),
+        pss_mb: Some(kb_to_mb(m.pss_kb)),
+        processes: Some(m.count as f64),
+        web_processes: cfg!(target_os = "linux").then_some(births.web_process_ms.len() as f64),
+        web_process_ms: births.web_process_ms,
+        breakdown: Some(m.breakdown),
+        start_offset_ms: Some(offset),
+    })
+}

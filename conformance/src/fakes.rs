@@ -10,6 +10,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub use harness::opener::{sh_quote, FakeOpener};
+
 /// The real interpreter of the demo backend: `$DESKTOP_DJANGO_PYTHON` in the harness's own
 /// environment if set, else `<workspace>/backend/.venv/bin/python` (`Scripts\python.exe` on
 /// Windows).
@@ -82,8 +84,6 @@ impl FakeSpec {
         self
     }
 }
-
-pub use harness::opener::{sh_quote, FakeOpener};
 
 impl FakePython {
     /// Writes the script for `spec` into a fresh temp dir.
@@ -223,12 +223,6 @@ srv.serve_forever()
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting() {
-        assert_eq!(sh_quote("a b"), "'a b'");
-        assert_eq!(sh_quote("it's"), r"'it'\''s'");
-    }
 
     #[test]
     fn fake_python_logs_and_exits_early() {

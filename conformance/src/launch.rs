@@ -1,8 +1,9 @@
 //! Launching a shell under test: [`harness::Launch`], whose errors fail the test.
 //!
 //! [`Launch`] wraps the harness's launch and dereferences to it. Every harness call that returns
-//! a [`harness::Error`] has a method of the same name here that panics with the error's message
-//! (which carries the launch's diagnostics), so a check reads as a list of steps.
+//! a [`harness::Error`] has a method here that panics with the error's message instead (which
+//! carries the launch's diagnostics), under the same name, or `assert_no_…_within` for the
+//! harness's `no_…_within` waits, so a check reads as a list of steps.
 
 use std::ops::{Deref, DerefMut};
 use std::process::ExitStatus;
@@ -41,11 +42,6 @@ impl Launch {
     /// Launches `shell` with `opts`. Panics (failing the test for this shell) when it cannot.
     pub fn start(shell: &Shell, opts: LaunchOptions) -> Launch {
         Launch(ok(harness::Launch::start(shell, opts)))
-    }
-
-    /// The harness's launch, for calls that report errors instead of panicking.
-    pub fn inner(&mut self) -> &mut harness::Launch {
-        &mut self.0
     }
 
     /// Every event so far.

@@ -13,7 +13,7 @@ pub enum Error {
     /// The shell needs a display and none could be had.
     #[error("{0}")]
     Display(String),
-    /// A descriptor that cannot be used as asked (a placeholder, no `{{backend}}`, …).
+    /// A descriptor that cannot be used as asked (an unknown placeholder, no `{backend}` to host another project).
     #[error("{0}")]
     Descriptor(String),
     /// [`crate::LaunchOptions::app_data_unset`] without [`crate::LaunchOptions::app_data`].

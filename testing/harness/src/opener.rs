@@ -75,6 +75,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quoting() {
+        assert_eq!(sh_quote("a b"), "'a b'");
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+    }
+
+    #[test]
     fn fake_opener_records() {
         let o = FakeOpener::new();
         std::process::Command::new(o.bin().join("xdg-open"))

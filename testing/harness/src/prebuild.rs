@@ -1,6 +1,7 @@
-//! The descriptor's optional build step, run once per shell per test process.
+//! The descriptor's optional build step, run once per shell per process (the conformance suite's
+//! test process, or `bench` when it times debug binaries).
 //!
-//! The suite runs inside `cargo test`, and a nested `cargo build` on the same target dir can
+//! The conformance suite runs inside `cargo test`, and a nested `cargo build` on the same target dir can
 //! block on cargo's build-directory lock (for instance when another cargo holds it). So the step
 //! is run with its stderr watched: as soon as cargo says it is "Blocking waiting for file lock",
 //! the step is abandoned. If the shell's program already exists the suite goes on with it (with a

@@ -11,7 +11,7 @@ from desktop_django import wire
 
 REPO = Path(__file__).resolve().parents[3]
 CONTRACT_SRC = REPO / "contract" / "src"
-CONFORMANCE_HTTP = REPO / "conformance" / "src" / "http.rs"
+CONFORMANCE_HTTP = REPO / "testing" / "harness" / "src" / "http.rs"
 
 # A Rust string literal, escapes included (the contract uses no raw strings for these).
 _LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
@@ -115,7 +115,7 @@ def test_the_default_grace_period_matches_the_supervisors():
 
 def test_the_cookie_is_the_one_the_conformance_suite_checks():
     if not CONFORMANCE_HTTP.is_file():
-        pytest.skip(f"no conformance suite at {CONFORMANCE_HTTP} (an installed wheel)")
+        pytest.skip(f"no test harness at {CONFORMANCE_HTTP} (an installed wheel)")
     assert in_rust(wire.TOKEN_COOKIE, rust_literals(CONFORMANCE_HTTP))
 
 

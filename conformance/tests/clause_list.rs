@@ -12,7 +12,8 @@ fn every_clause_has_a_check() {
     let src = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests")
-            .join("clauses.rs"),
+            .join("clauses")
+            .join("main.rs"),
     )
     .unwrap();
     for c in conformance::clauses::ALL

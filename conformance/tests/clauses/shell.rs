@@ -1,0 +1,359 @@
+//! C-SHELL: the navigation guard and the narrow bridge (through the probe page), the events file,
+//! autoquit, and a generic host for another project.
+
+use std::time::Duration;
+
+use conformance::fakes::FakeOpener;
+use conformance::{
+    check, demo, procs, AccessLine, Launch, LaunchOptions, ORPHAN_BOUND, READY_TIMEOUT,
+};
+
+use crate::helpers::{demo_identity, quit_clean, running_with, QUIT_TIMEOUT};
+use crate::probe::{probe_project, ProbeRun};
+
+/// C-SHELL-1: the navigation guard, observed through the probe page. Navigating to `file:`,
+/// `data:`, `ftp:`, another port, `localhost` and `mailto:` never replaces the page (it keeps
+/// reporting); http(s) and mailto navigations go to the system browser (a stand-in `xdg-open`
+/// first on `PATH` records them) and never load in the webview (the suite's listener and the
+/// access log see no such request); `window.open` is denied for every target, `javascript:`
+/// included, and so is a `target=_blank` link: none of them loads anything in the webview.
+#[test]
+fn c_shell_1_navigation_guard() {
+    check("C-SHELL-1", |shell| {
+        let probe = ProbeRun::start(shell);
+        let after: Vec<String> = probe
+            .reports()
+            .into_iter()
+            .filter(|(s, _)| s == "alive")
+            .filter_map(|(_, q)| q.get("after").cloned())
+            .collect();
+        assert_eq!(
+            after,
+            [
+                "file",
+                "data",
+                "custom-scheme",
+                "external",
+                "localhost",
+                "mailto",
+                "blank-link"
+            ],
+            "the page did not survive every navigation attempt"
+        );
+        let ext = probe.listener.origin();
+        let localhost = format!("http://localhost:{}/probe/navigate-localhost/", probe.port);
+        // window.open and a synthetic click on a target=_blank link have no user gesture, so a
+        // webview may drop them before the shell sees them: they must not load in the webview
+        // (checked below), but are not required to reach the system browser.
+        let opened = probe.opened_eventually(&[
+            format!("{ext}/navigate"),
+            localhost.clone(),
+            "mailto:someone@example.invalid".into(),
+        ]);
+        for o in &opened {
+            for bad in ["file:", "data:", "ftp:", "javascript:", "ipc-"] {
+                assert!(
+                    !o.starts_with(bad) && !o.contains(bad),
+                    "the system browser was asked to open {o:?}"
+                );
+            }
+        }
+        for s in probe.listener.seen() {
+            for path in ["/navigate", "/window-open-external", "/link-blank"] {
+                assert!(
+                    !s.request_line().contains(&format!("{path} ")),
+                    "the webview itself loaded {ext}{path}"
+                );
+            }
+        }
+        for a in probe.l.access_log() {
+            for path in [
+                "/probe/navigate-localhost/",
+                "/probe/window-open-same/",
+                "/probe/javascript-ran/",
+            ] {
+                assert!(a.route() != path, "the webview loaded {path} ({})", a.ua);
+            }
+        }
+        let loads = probe
+            .l
+            .events()
+            .iter()
+            .filter(|e| e.name == "window_loaded")
+            .count();
+        assert_eq!(
+            loads, 1,
+            "window_loaded {loads} times: the page was replaced"
+        );
+    });
+}
+
+/// C-SHELL-2: the bridge is exactly `window.desktop.openAppDataFolder()`: a frozen object with
+/// that one function, which the page cannot replace; calling it opens the app-data dir in the
+/// system file manager (the stand-in opener), and other messages on the transport are ignored.
+/// (A shell menu item, where there is one, is not observable from outside.)
+#[test]
+fn c_shell_2_narrow_bridge() {
+    check("C-SHELL-2", |shell| {
+        let probe = ProbeRun::start(shell);
+        for step in ["bridge", "bridge-after"] {
+            let r = probe.report(step);
+            assert_eq!(
+                r.get("type").map(String::as_str),
+                Some("object"),
+                "{step}: window.desktop {r:?}"
+            );
+            assert_eq!(
+                r.get("keys").map(String::as_str),
+                Some("openAppDataFolder"),
+                "{step}: window.desktop exposes {r:?}"
+            );
+            assert_eq!(
+                r.get("frozen").map(String::as_str),
+                Some("true"),
+                "{step}: {r:?}"
+            );
+        }
+        let app_data = probe
+            .l
+            .app_data
+            .to_string_lossy()
+            .trim_end_matches('/')
+            .to_string();
+        let opened = probe.opened_eventually(std::slice::from_ref(&app_data));
+        let folder_opens = opened
+            .iter()
+            .filter(|o| o.trim_end_matches('/') == app_data)
+            .count();
+        assert_eq!(
+            folder_opens, 1,
+            "the app-data folder was opened {folder_opens} times: {opened:?}"
+        );
+        assert!(
+            opened.iter().all(|o| !o.contains("ipc-")),
+            "a smuggled bridge message was honoured: {opened:?}"
+        );
+    });
+}
+
+/// C-SHELL-3: the events file. A full run (with autoquit) writes `splash_shown`,
+/// `backend_spawned {pid, role}` for web, `backend_listening {port}`, `backend_ready {port,
+/// elapsed_ms}`, `backend_spawned` for the worker, `window_loaded {url}`, `shutdown_started` and
+/// `shutdown_complete {elapsed_ms}`, in that order, each with a non-decreasing `t_ms` no later
+/// than the wall clock since launch, and the pids are the backend's real ones.
+#[test]
+fn c_shell_3_events_file() {
+    check("C-SHELL-3", |shell| {
+        let mut l = Launch::start(shell, LaunchOptions::default().autoquit_ms(300));
+        l.wait_event("window_loaded", READY_TIMEOUT);
+        let live: Vec<(String, u32)> = l.spawned();
+        let procs_now = l.processes();
+        for (role, pid) in &live {
+            assert!(
+                procs_now.iter().any(|p| p.pid == *pid),
+                "backend_spawned {role} pid {pid} is not a process of this launch"
+            );
+        }
+        let status = l.wait_exit(QUIT_TIMEOUT);
+        let wall = l.started.elapsed().as_millis() as u64;
+        assert!(status.success(), "exit {status}\n{}", l.diagnostics());
+        let ev = l.events();
+        let names: Vec<&str> = ev.iter().map(|e| e.name.as_str()).collect();
+        // The splash may come just before or just after the web spawn (a shell may start
+        // Python first, to overlap it with the window's set-up), but before readiness
+        // (C-READY-2); the backend lifecycle and the quit are strictly ordered.
+        let order = [
+            "backend_spawned",
+            "backend_listening",
+            "backend_ready",
+            "backend_spawned",
+            "window_loaded",
+            "shutdown_started",
+            "shutdown_complete",
+        ];
+        let mut at = 0;
+        for want in order {
+            match names[at..].iter().position(|n| *n == want) {
+                Some(i) => at += i + 1,
+                None => panic!("events out of order or missing {want}: {names:?}"),
+            }
+        }
+        let pos = |n: &str| names.iter().position(|x| *x == n);
+        assert_eq!(
+            names.iter().filter(|n| **n == "splash_shown").count(),
+            1,
+            "splash_shown once: {names:?}"
+        );
+        assert!(
+            pos("splash_shown") < pos("backend_ready"),
+            "splash_shown after backend_ready: {names:?}"
+        );
+        assert_eq!(
+            names.last(),
+            Some(&"shutdown_complete"),
+            "the last event: {names:?}"
+        );
+        for w in ev.windows(2) {
+            assert!(w[0].t_ms <= w[1].t_ms, "t_ms goes back: {names:?}");
+        }
+        assert!(
+            ev.last().unwrap().t_ms <= wall + 50,
+            "t_ms beyond the wall clock"
+        );
+        let field = |name: &str, key: &str| -> Vec<serde_json::Value> {
+            ev.iter()
+                .filter(|e| e.name == name)
+                .map(|e| {
+                    e.fields
+                        .get(key)
+                        .cloned()
+                        .unwrap_or(serde_json::Value::Null)
+                })
+                .collect()
+        };
+        let roles: Vec<serde_json::Value> = field("backend_spawned", "role");
+        assert_eq!(
+            roles,
+            [serde_json::json!("web"), serde_json::json!("worker")]
+        );
+        assert!(field("backend_spawned", "pid")
+            .iter()
+            .all(|v| v.as_u64().is_some()));
+        let port = field("backend_listening", "port")[0]
+            .as_u64()
+            .expect("port");
+        assert_eq!(field("backend_ready", "port")[0].as_u64(), Some(port));
+        assert!(field("backend_ready", "elapsed_ms")[0].as_u64().is_some());
+        let url = field("window_loaded", "url")[0]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            url.starts_with(&format!("http://127.0.0.1:{port}/")),
+            "window_loaded url {url}"
+        );
+        assert!(field("shutdown_complete", "elapsed_ms")[0]
+            .as_u64()
+            .is_some());
+    });
+}
+
+/// C-SHELL-4: runs without a person (under Xvfb when it needs a display, stdin closed) and
+/// `DESKTOP_DJANGO_AUTOQUIT_MS` quits gracefully that long after `window_loaded`: exit 0,
+/// nothing left behind, and the page (with its static files) had really loaded.
+#[test]
+fn c_shell_4_autoquit() {
+    check("C-SHELL-4", |shell| {
+        let autoquit = 1500;
+        let mut l = Launch::start(shell, LaunchOptions::default().autoquit_ms(autoquit));
+        let status = l.wait_exit(Duration::from_secs(90));
+        assert!(
+            status.success(),
+            "autoquit exit {status}\n{}",
+            l.diagnostics()
+        );
+        l.assert_no_marked_process_within(ORPHAN_BOUND, "after autoquit");
+        let ev = l.events();
+        let t = |n: &str| ev.iter().find(|e| e.name == n).map(|e| e.t_ms);
+        let loaded = t("window_loaded").expect("window_loaded");
+        let quit = t("shutdown_started").expect("shutdown_started");
+        let after = quit.saturating_sub(loaded);
+        assert!(
+            (autoquit..autoquit + 3000).contains(&after),
+            "shutdown_started {after} ms after window_loaded, autoquit {autoquit} ms"
+        );
+        let log = l.access_log();
+        let webview: Vec<&AccessLine> = log
+            .iter()
+            .filter(|a| !a.is_supervisor() && !a.is_conformance())
+            .collect();
+        assert!(
+            webview
+                .iter()
+                .any(|a| a.status == 200 && a.route() == demo::PONIES),
+            "the page never loaded:\n{}",
+            conformance::launch::format_access(&log)
+        );
+        assert!(
+            webview
+                .iter()
+                .any(|a| a.status == 200 && a.route().starts_with("/static/")),
+            "the page's static files never loaded:\n{}",
+            conformance::launch::format_access(&log)
+        );
+    });
+}
+
+/// C-SHELL-5: a generic host. Given `--project` of another Django project (the probe site: its
+/// own `desktop.toml`, app id, product name and settings; its own `.venv`), the shell resolves
+/// that project's app-data dir, runs its settings, names its product in its log, and loads its
+/// page. Nothing of the demo is compiled in: the shell's compiled files (its program, or the
+/// descriptor's `artifacts`) hold none of the demo's identity strings.
+#[test]
+fn c_shell_5_generic_host() {
+    check("C-SHELL-5", |shell| {
+        let demo_id = demo_identity();
+        for artifact in &shell.spec.artifacts {
+            let bytes = std::fs::read(artifact).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (list the shell's compiled files in the descriptor's `artifacts`)",
+                    artifact.display()
+                )
+            });
+            for needle in [
+                &demo_id.app_id,
+                &demo_id.product_name,
+                &demo_id.settings_dev,
+            ] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{} has the demo's {needle:?} compiled in",
+                    artifact.display()
+                );
+            }
+        }
+        let project = probe_project();
+        let opener = FakeOpener::new();
+        let home = tempfile::tempdir().unwrap();
+        let xdg = home.path().join("xdg-data");
+        let expected = xdg.join("dev.desktop-django.conformance-probe");
+        let mut opts = LaunchOptions::default()
+            .project(project.path())
+            .path_prepend(&opener.bin())
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", &xdg);
+        opts.app_data = Some(expected.clone());
+        opts.app_data_unset = true;
+        let mut l = running_with(shell, opts);
+        assert!(
+            expected.join("app.sqlite3").is_file(),
+            "no database in {}",
+            expected.display()
+        );
+        let log = l.shell_log();
+        assert!(
+            log.contains("Conformance Probe Site"),
+            "logs/shell.log does not name the probe site's product:\n{log}"
+        );
+        for p in l.backend_processes() {
+            assert_eq!(
+                p.env("DJANGO_SETTINGS_MODULE"),
+                Some("probe_site.settings"),
+                "{}",
+                p.cmdline()
+            );
+            assert_eq!(
+                procs::cwd(p.pid).and_then(|c| std::fs::canonicalize(c).ok()),
+                std::fs::canonicalize(project.path()).ok(),
+                "the backend does not run in the project dir"
+            );
+        }
+        let access = l.wait_access_log(Duration::from_secs(15), "the probe site's page", |lines| {
+            lines.iter().any(|a| {
+                !a.is_supervisor() && !a.is_conformance() && a.route() == "/" && a.status == 200
+            })
+        });
+        assert!(!access.is_empty());
+        quit_clean(&mut l, "the probe site");
+    });
+}

@@ -301,9 +301,9 @@ fn c_auth_5_ticket_bootstrap() {
                 "the bootstrap has no ticket:\n{table}"
             );
             assert_eq!(
-                q.get("next").map(String::as_str),
-                Some("/"),
-                "next:\n{table}"
+                q.get("next"),
+                Some(&demo_identity().start_path),
+                "next is the project's start_path (default /):\n{table}"
             );
             let bootstraps = webview
                 .iter()

@@ -23,6 +23,8 @@ pub(crate) struct Identity {
     pub(crate) product_name: String,
     pub(crate) settings_dev: String,
     pub(crate) settings_packaged: String,
+    /// The first page the window opens: the bootstrap's `next` (default `/`).
+    pub(crate) start_path: String,
 }
 
 pub(crate) fn demo_identity() -> Identity {
@@ -38,6 +40,7 @@ pub(crate) fn demo_identity() -> Identity {
         product_name: s(&v["product_name"]),
         settings_dev: s(&v["settings"]["dev"]),
         settings_packaged: s(&v["settings"]["packaged"]),
+        start_path: v.get("start_path").map_or_else(|| "/".to_string(), s),
     }
 }
 

@@ -45,6 +45,11 @@ pub const TAURI_BRIDGE_COMMAND: &str = "open_app_data_folder";
 pub const TAURI_BRIDGE_SCRIPT: &str =
     bridge_script!(r#"return window.__TAURI_INTERNALS__.invoke("open_app_data_folder");"#);
 
+/// The main window's initial size, in logical pixels (width, height).
+pub const WINDOW_SIZE: (f64, f64) = (1200.0, 800.0);
+/// The smallest the main window may get, in logical pixels (width, height).
+pub const MIN_WINDOW_SIZE: (f64, f64) = (640.0, 480.0);
+
 /// How the main webview proves itself to the backend.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Transport {

@@ -24,6 +24,7 @@ const update = require('./update');
 function windowOptions({ title, packaged, preload = path.join(__dirname, 'preload.js') }) {
   return {
     title,
+    // The WebKit shells' contract::shell::WINDOW_SIZE and MIN_WINDOW_SIZE.
     width: 1200,
     height: 800,
     minWidth: 640,

@@ -29,7 +29,7 @@ mod update;
 use std::sync::Mutex;
 
 use contract::session::{self, Prepared, Session};
-use contract::shell::{Shell, BRIDGE_MESSAGE, TAURI_BRIDGE_SCRIPT};
+use contract::shell::{Shell, BRIDGE_MESSAGE, MIN_WINDOW_SIZE, TAURI_BRIDGE_SCRIPT, WINDOW_SIZE};
 use tauri::webview::{NewWindowResponse, PageLoadEvent};
 use tauri::{
     AppHandle, Manager, RunEvent, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent,
@@ -240,8 +240,8 @@ fn main_window(app: &AppHandle, url: WebviewUrl) -> tauri::Result<WebviewWindow>
     let app_for_nav = app.clone();
     let window = WebviewWindowBuilder::new(app, MAIN, url)
         .title(session.product_name())
-        .inner_size(1200.0, 800.0)
-        .min_inner_size(640.0, 480.0)
+        .inner_size(WINDOW_SIZE.0, WINDOW_SIZE.1)
+        .min_inner_size(MIN_WINDOW_SIZE.0, MIN_WINDOW_SIZE.1)
         .data_directory(data_dir)
         .initialization_script(TAURI_BRIDGE_SCRIPT)
         .on_navigation(move |url| {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use contract::session::{self, Session};
-use contract::shell::{Shell, BRIDGE_SCRIPT};
+use contract::shell::{Shell, BRIDGE_SCRIPT, MIN_WINDOW_SIZE, WINDOW_SIZE};
 use tao::dpi::LogicalSize;
 use tao::event::{Event, WindowEvent};
 use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
@@ -68,8 +68,8 @@ fn main() {
     session.start();
     let window = WindowBuilder::new()
         .with_title(title)
-        .with_inner_size(LogicalSize::new(1200.0, 800.0))
-        .with_min_inner_size(LogicalSize::new(640.0, 480.0))
+        .with_inner_size(LogicalSize::new(WINDOW_SIZE.0, WINDOW_SIZE.1))
+        .with_min_inner_size(LogicalSize::new(MIN_WINDOW_SIZE.0, MIN_WINDOW_SIZE.1))
         .build(&event_loop)
         .expect("cannot create the window");
 

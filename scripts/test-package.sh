@@ -6,9 +6,10 @@
 #      cwd outside the checkout, the checkout's backend/.venv moved away; it must reach
 #      `window_loaded` on the demo page, serve it from the frozen runtime, quit with exit 0 and
 #      leave no process behind
-#   3. modify the installed desktop-backend: the app must refuse it (startup error, exit != 0)
-#   4. `dpkg -r` and `dpkg --purge`: the user's app-data dir and database are untouched
-#   5. updates, A to B, and every bad update refused: scripts/test-update.sh
+#   3. the conformance matrix's installed-package row (tauri-deb): every clause, C-PKG-1..3 too
+#   4. modify the installed desktop-backend: the app must refuse it (startup error, exit != 0)
+#   5. `dpkg -r` and `dpkg --purge`: the user's app-data dir and database are untouched
+#   6. updates, A to B, and every bad update refused: scripts/test-update.sh
 #
 # Installing needs root (CI runs as root) or passwordless sudo; without either this prints why
 # it is skipped and exits 0 — the package is still built and checksummed by `just package`.
@@ -101,6 +102,14 @@ t_ms() { sed -n "s/.*\"event\": *\"$1\".*\"t_ms\": *\([0-9]*\).*/\1/p;s/.*\"t_ms
 note "sizes: .deb $(du -k "$deb" | cut -f1) KiB, installed $(dpkg-query -W -f='${Installed-Size}' "$pkg") KiB, runtime $(du -sk "$(dirname "$resources")" | cut -f1) KiB"
 note "first launch (fresh app data: migrate + seed): backend_ready at $(t_ms backend_ready) ms, window_loaded at $(t_ms window_loaded) ms"
 mv "$hidden" "$venv"
+
+# The matrix's installed-package row: every clause on the installed app, C-PKG-1..3 included.
+# Launches that inject faults run the installed binary on a dev-mode project (host_command), so
+# the checkout's venv is back in place.
+step "Conformance: the installed-package row (shells/tauri/conformance-deb.toml)"
+(cd "$root" && DESKTOP_DJANGO_CONFORMANCE_SHELLS=tauri-deb cargo test -q -p conformance --test clauses 2>&1 \
+  | grep -E '^conformance: |^test result|panicked|FAIL' | sed 's/^/    /') \
+  || fail "the installed-package row failed (full output: DESKTOP_DJANGO_CONFORMANCE_SHELLS=tauri-deb cargo test -p conformance --test clauses)"
 
 step "A modified desktop-backend is refused (C-PKG-1)"
 $sudo sh -c "printf 'tampered' >> '$backend'"

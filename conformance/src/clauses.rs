@@ -14,6 +14,17 @@ pub struct Clause {
     pub level: Level,
     /// A few words for the matrix.
     pub title: &'static str,
+    /// Which rows it binds.
+    pub scope: Scope,
+}
+
+/// The rows a clause binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every shell, built or installed.
+    Every,
+    /// Installed packages only (descriptors with `packaged = true`); "n/a" on a build.
+    Package,
 }
 
 const fn must(id: &'static str, title: &'static str) -> Clause {
@@ -21,6 +32,7 @@ const fn must(id: &'static str, title: &'static str) -> Clause {
         id,
         level: Level::Must,
         title,
+        scope: Scope::Every,
     }
 }
 
@@ -29,6 +41,16 @@ const fn should(id: &'static str, title: &'static str) -> Clause {
         id,
         level: Level::Should,
         title,
+        scope: Scope::Every,
+    }
+}
+
+const fn package(id: &'static str, title: &'static str) -> Clause {
+    Clause {
+        id,
+        level: Level::Must,
+        title,
+        scope: Scope::Package,
     }
 }
 
@@ -68,6 +90,9 @@ pub const ALL: &[Clause] = &[
     must("C-SHELL-3", "events file"),
     must("C-SHELL-4", "headless runs, autoquit"),
     must("C-SHELL-5", "generic host"),
+    package("C-PKG-1", "bundled runtime, verified before spawn"),
+    package("C-PKG-2", "offline, no Python on the machine"),
+    package("C-PKG-3", "verified updates"),
 ];
 
 /// Rows of the matrix that are not single clauses: suites that cut across several.

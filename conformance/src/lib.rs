@@ -120,6 +120,8 @@ pub enum Outcome {
     /// The shell cannot run on this machine (descriptor `available_if`), or the check cannot
     /// run on this OS ([`platform::LIMITS`]).
     Unavailable(String),
+    /// The clause does not bind this row: a package clause on a build ([`clauses::Scope`]).
+    NotApplicable,
 }
 
 impl Outcome {
@@ -130,6 +132,7 @@ impl Outcome {
             Outcome::NotClaimed => "not claimed",
             Outcome::ExpectedFailure(_) => "expected failure",
             Outcome::Unavailable(_) => "unavailable",
+            Outcome::NotApplicable => "n/a",
         }
     }
 }
@@ -197,13 +200,11 @@ pub fn check(clause: &str, f: impl Fn(&Shell) + Sync) {
 /// `C-X-N@scenario`) is reported with its reason; passing it anyway is a failure, so that stale
 /// entries get removed. The level (MUST or SHOULD) is the clause list's, never the caller's.
 pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
-    let level = clauses::find(clause)
-        .unwrap_or_else(|| {
-            panic!(
-                "{clause} is not in conformance::clauses (add it there, and to docs/contract.md)"
-            )
-        })
-        .level;
+    let def = clauses::find(clause).unwrap_or_else(|| {
+        panic!("{clause} is not in conformance::clauses (add it there, and to docs/contract.md)")
+    });
+    let level = def.level;
+    let binds = |spec: &ShellSpec| def.scope == clauses::Scope::Every || spec.packaged;
     matrix::print_at_exit();
     let label = if scenario == "main" {
         clause.to_string()
@@ -219,6 +220,7 @@ pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
                 let spec = &shell.spec;
                 let claimed = os_limit.is_none()
                     && absent_reason(shell).is_none()
+                    && binds(spec)
                     && (level == Level::Must || spec.claims(clause));
                 let handle = claimed.then(|| {
                     std::thread::Builder::new()
@@ -243,6 +245,9 @@ pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
                 let Some(handle) = handle else {
                     if let Some(why) = os_limit.clone().or_else(|| absent_reason(shell)) {
                         return (spec.name.clone(), Outcome::Unavailable(why), 0.0);
+                    }
+                    if !binds(spec) {
+                        return (spec.name.clone(), Outcome::NotApplicable, 0.0);
                     }
                     return (spec.name.clone(), Outcome::NotClaimed, 0.0);
                 };

@@ -163,7 +163,7 @@ fn rank(outcome: &str) -> u8 {
         "not run" => 4,
         "expected failure" => 3,
         "pass" => 2,
-        "not claimed" | "unavailable" => 1,
+        "not claimed" | "unavailable" | "n/a" => 1,
         _ => 0,
     }
 }

@@ -45,8 +45,12 @@ fn main() {
              *pass*: the clause holds; *FAIL*: it does not; *not claimed*: a SHOULD clause the \
              shell's descriptor does not declare; *expected failure*: listed in the shell's \
              descriptor with the reason below, and still run; *unavailable*: the shell's \
-             descriptor (`available_if`) says it cannot run on the machine that ran the suite. `HOSTILE` is the hostile-input \
-             corpus (tokens, Host, `next`, tickets, CSRF, CRUD input, HTTP framing).\n\n\
+             descriptor (`available_if`) says it cannot run on the machine that ran the suite; \
+             *n/a*: a C-PKG clause, which binds installed packages only, on a build. `HOSTILE` is \
+             the hostile-input corpus (tokens, Host, `next`, tickets, CSRF, CRUD input, HTTP \
+             framing).\n\n\
+             The installed-package row (`tauri-deb`) runs while `just test-package` has the \
+             `.deb` installed; elsewhere it reads *unavailable*.\n\n\
              Regenerate after a full run:\n\n\
              ```sh\ncargo build --workspace --bins\ncargo test -p conformance\n\
              cargo run -p conformance --bin conformance-matrix -- --docs\n```\n\n\

@@ -9,8 +9,8 @@
 //! All clauses live in this one test binary so that they share one Xvfb, one build step per shell
 //! and one bound on concurrent launches (`DESKTOP_DJANGO_CONFORMANCE_JOBS`).
 //!
-//! One module per clause family: `proc`, `port`, `auth`, `ready`, `data`, `shell`, and `hostile`
-//! for the corpus; `proc` and `data` are split further by concept. What the families share is in
+//! One module per clause family: `proc`, `port`, `auth`, `ready`, `data`, `shell`, `pkg` (installed
+//! packages only), and `hostile` for the corpus; `proc` and `data` are split further by concept. What the families share is in
 //! `helpers`, and the probe page's run in `probe`.
 
 mod helpers;
@@ -19,6 +19,7 @@ mod probe;
 mod auth;
 mod data;
 mod hostile;
+mod pkg;
 mod port;
 mod proc;
 mod ready;

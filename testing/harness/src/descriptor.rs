@@ -16,6 +16,16 @@ use serde::Deserialize;
 /// the clauses that do not need the demo's pages apply to any wrapped project.
 pub const BACKEND_ENV: &str = "DESKTOP_DJANGO_CONFORMANCE_BACKEND";
 
+/// What a launch hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hosted<'a> {
+    /// The descriptor's own backend: `command` as written (the demo, or a package's runtime).
+    Own,
+    /// A dev-mode project: this dir (with a `desktop.toml`, C-SHELL-5) in place of `{backend}`,
+    /// or the default `{backend}` (the demo, e.g. run by a stand-in interpreter).
+    Dev(Option<&'a Path>),
+}
+
 /// One shell's descriptor, as written in its `conformance.toml` (placeholders not yet expanded).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +58,16 @@ pub struct Descriptor {
     /// identity; default: the program (resolved on `PATH` when it is a bare name).
     #[serde(default)]
     pub artifacts: Vec<String>,
+    /// `command` runs an installed package: its bundled runtime, found through the package's
+    /// runtime manifest (C-PKG-1, C-PKG-2 apply to this row only).
+    #[serde(default)]
+    pub packaged: bool,
+    /// How the same binary hosts another Django project (`{backend}`) when `command` hosts a
+    /// bundled one: a launch with another project or a stand-in interpreter (fault injection,
+    /// `DESKTOP_DJANGO_PYTHON`) runs this instead. Default: `command` (which must then name
+    /// `{backend}` for such launches).
+    #[serde(default)]
+    pub host_command: Option<Vec<String>>,
 }
 
 /// Values substituted for `{target_dir}`, `{backend}`, `{workspace}` and `{exe}`.
@@ -143,6 +163,10 @@ pub struct ShellSpec {
     pub available_if: Option<Vec<String>>,
     /// Files to scan for compiled-in demo constants (C-SHELL-5).
     pub artifacts: Vec<PathBuf>,
+    /// See [`Descriptor::packaged`].
+    pub packaged: bool,
+    /// [`Descriptor::host_command`] as written (placeholders unexpanded).
+    pub host_template: Option<Vec<String>>,
 }
 
 impl ShellSpec {
@@ -165,29 +189,32 @@ impl ShellSpec {
         find(&scoped).or_else(|| find(clause))
     }
 
-    /// Program and arguments with `{backend}` standing for `project` (another Django project
-    /// with a `desktop.toml`, C-SHELL-5) instead of the demo.
-    pub fn command_for(&self, project: Option<&Path>) -> Result<(PathBuf, Vec<String>), String> {
-        let ph = match project {
-            Some(p) => Placeholders {
-                backend: p.to_path_buf(),
-                ..self.placeholders.clone()
-            },
-            None => self.placeholders.clone(),
+    /// Program and arguments of a launch hosting `hosted`; a dev-mode launch uses
+    /// `host_command` when the descriptor has one.
+    ///
+    /// Errors: the command to use names no `{backend}`, or a placeholder is unknown.
+    pub fn command_for(&self, hosted: Hosted) -> Result<(PathBuf, Vec<String>), String> {
+        let mut ph = self.placeholders.clone();
+        let template = match hosted {
+            Hosted::Own => &self.command_template,
+            Hosted::Dev(project) => {
+                if let Some(p) = project {
+                    ph.backend = p.to_path_buf();
+                }
+                let template = self
+                    .host_template
+                    .as_ref()
+                    .unwrap_or(&self.command_template);
+                if !template.iter().any(|a| a.contains("{backend}")) {
+                    return Err(format!(
+                        "the {} descriptor's command has no {{backend}} placeholder, so it cannot host another project",
+                        self.name
+                    ));
+                }
+                template
+            }
         };
-        if project.is_some()
-            && !self
-                .command_template
-                .iter()
-                .any(|a| a.contains("{backend}"))
-        {
-            return Err(format!(
-                "the {} descriptor's command has no {{backend}} placeholder, so it cannot host another project",
-                self.name
-            ));
-        }
-        let mut all = self
-            .command_template
+        let mut all = template
             .iter()
             .map(|s| ph.expand(s))
             .collect::<Result<Vec<_>, _>>()?;
@@ -211,6 +238,9 @@ pub fn parse(text: &str) -> Result<Descriptor, String> {
     }
     if matches!(&d.available_if, Some(b) if b.is_empty()) {
         return Err("`available_if` is empty (leave it out instead)".into());
+    }
+    if matches!(&d.host_command, Some(h) if !h.iter().any(|a| a.contains("{backend}"))) {
+        return Err("`host_command` must name `{backend}` (the project it hosts)".into());
     }
     Ok(d)
 }
@@ -243,6 +273,8 @@ pub fn expand(d: &Descriptor, dir: &Path, ph: &Placeholders) -> Result<ShellSpec
         placeholders: ph.clone(),
         available_if: d.available_if.as_deref().map(all).transpose()?,
         artifacts,
+        packaged: d.packaged,
+        host_template: d.host_command.clone(),
     })
 }
 
@@ -485,10 +517,41 @@ features = []
             Some("leak")
         );
         assert_eq!(s.expected_failure("C-PROC-5", "main"), None);
-        let (prog, args) = s.command_for(Some(Path::new("/p"))).unwrap();
+        let (prog, args) = s.command_for(Hosted::Dev(Some(Path::new("/p")))).unwrap();
         assert_eq!(prog, PathBuf::from("/t/x"));
         assert_eq!(args, ["--project", "/p"]);
-        assert_eq!(s.command_for(None).unwrap().1, ["--project", "/w/backend"]);
+        assert_eq!(
+            s.command_for(Hosted::Own).unwrap().1,
+            ["--project", "/w/backend"]
+        );
+    }
+
+    #[test]
+    fn a_packaged_row_hosts_other_projects_through_host_command() {
+        let d = parse(
+            r#"name = "deb"
+command = ["/usr/bin/app"]
+packaged = true
+host_command = ["/usr/bin/app", "--project", "{backend}"]
+"#,
+        )
+        .unwrap();
+        let s = expand(&d, Path::new("/w/shells/x"), &ph()).unwrap();
+        assert!(s.packaged);
+        let own = s.command_for(Hosted::Own).unwrap();
+        assert_eq!(own, (PathBuf::from("/usr/bin/app"), vec![]));
+        let (prog, args) = s.command_for(Hosted::Dev(None)).unwrap();
+        assert_eq!(prog, PathBuf::from("/usr/bin/app"));
+        assert_eq!(args, ["--project", "/w/backend"]);
+        assert_eq!(
+            s.command_for(Hosted::Dev(Some(Path::new("/p")))).unwrap().1,
+            ["--project", "/p"]
+        );
+        // Without host_command, a command with no {backend} cannot host another project.
+        let plain = parse("name = 'x'\ncommand = ['/usr/bin/app']\n").unwrap();
+        let plain = expand(&plain, Path::new("/"), &ph()).unwrap();
+        assert!(plain.command_for(Hosted::Dev(None)).is_err());
+        assert!(parse("name = 'x'\ncommand = ['a']\nhost_command = ['a']\n").is_err());
     }
 
     #[test]

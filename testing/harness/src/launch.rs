@@ -11,7 +11,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::descriptor::ShellSpec;
+use crate::descriptor::{Hosted, ShellSpec};
 use crate::events::{self, Event};
 use crate::http::{self, AccessLine, Backend};
 use crate::procs::{self, ProcInfo, MARKER_VAR};
@@ -88,6 +88,16 @@ impl LaunchOptions {
     pub fn path_prepend(mut self, dir: &Path) -> Self {
         self.path_prepend.push(dir.to_path_buf());
         self
+    }
+
+    /// What the launch hosts: a dev-mode backend when it names a project or a stand-in
+    /// interpreter (which only dev mode reads), else the descriptor's own.
+    pub fn hosted(&self) -> Hosted<'_> {
+        if self.project.is_some() || self.env.iter().any(|(k, _)| k == PYTHON_ENV) {
+            Hosted::Dev(self.project.as_deref())
+        } else {
+            Hosted::Own
+        }
     }
 
     pub fn slotless(mut self) -> Self {
@@ -239,7 +249,7 @@ impl Launch {
         };
         let (program, args) = shell
             .spec
-            .command_for(opts.project.as_deref())
+            .command_for(opts.hosted())
             .map_err(Error::Descriptor)?;
         let slot = (!opts.slotless).then(Slot::take);
         let tmp = tempfile::Builder::new()

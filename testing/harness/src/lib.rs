@@ -25,7 +25,7 @@ pub mod procs;
 
 use std::path::{Path, PathBuf};
 
-pub use descriptor::{Descriptor, Placeholders, ShellSpec};
+pub use descriptor::{Descriptor, Hosted, Placeholders, ShellSpec};
 pub use error::Error;
 pub use events::Event;
 pub use http::{AccessLine, Auth, Backend, Response};

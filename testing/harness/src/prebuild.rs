@@ -131,6 +131,8 @@ mod tests {
             placeholders: crate::Placeholders::for_workspace(Path::new("/")),
             available_if: None,
             artifacts: vec![program.to_path_buf()],
+            packaged: false,
+            host_template: None,
         }
     }
 

@@ -76,8 +76,8 @@ fn c_data_3_died_before_seeding_seeds_next_time() {
     });
 }
 
-/// C-DATA-4: in packaged mode (`desktop.toml`'s packaged settings, set by a stand-in
-/// interpreter), `SECRET_KEY` is generated on first run into `<app-data>/secret_key`, mode 0600;
+/// C-DATA-4: in packaged mode (an installed package's own runtime; on a build, `desktop.toml`'s
+/// packaged settings set by a stand-in interpreter), `SECRET_KEY` is generated on first run into `<app-data>/secret_key`, mode 0600;
 /// two installs get different keys, and a relaunch keeps its key.
 #[test]
 fn c_data_4_per_install_secret_key() {
@@ -90,10 +90,13 @@ fn c_data_4_per_install_secret_key() {
         );
         let data = tempfile::tempdir().unwrap();
         let launch = |app: &Path| -> Vec<u8> {
-            let mut l = running_with(
-                shell,
-                LaunchOptions::default().app_data(app).python(&fake.path),
-            );
+            let opts = LaunchOptions::default().app_data(app);
+            let opts = if shell.spec.packaged {
+                opts
+            } else {
+                opts.python(&fake.path)
+            };
+            let mut l = running_with(shell, opts);
             let web = l.web_processes();
             assert!(
                 web.iter().all(|p| p.env("DJANGO_SETTINGS_MODULE") == Some(id.settings_packaged.as_str())),

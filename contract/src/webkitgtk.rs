@@ -19,12 +19,30 @@ use webkit2gtk::{
 use crate::events::{self, Event};
 use crate::navigation;
 
-/// Sets `GDK_GL=disable` unless the environment already sets `GDK_GL`. Call it first thing in
-/// `main`, before GTK starts (tao's event loop, `tauri::Builder::build`) and before any other
-/// thread exists (it changes the process environment).
-pub fn before_gtk_init() {
+/// Sets `GDK_GL=disable` unless the environment already sets `GDK_GL`, then starts GTK, so
+/// that a display that cannot be opened is a readable startup error instead of the panic tao
+/// and Tauri raise for it. Call it first thing in `main`, before any other thread exists (it
+/// changes the process environment) and before tao's event loop or `tauri::Builder::build`
+/// (their own GTK start then finds GTK running).
+///
+/// Exits with status 2 when GTK cannot start (no `DISPLAY`/`WAYLAND_DISPLAY`, or the display
+/// refuses the connection), after printing `<program>: …` on stderr; nothing was spawned yet.
+pub fn before_gtk_init(program: &str) {
     if std::env::var_os("GDK_GL").is_none() {
         std::env::set_var("GDK_GL", "disable");
+    }
+    if let Err(e) = gtk::init() {
+        let var = |name| std::env::var(name).unwrap_or_else(|_| "unset".into());
+        crate::prepare::report_startup_error(
+            None,
+            program,
+            &format!(
+                "cannot open the display: {e} (DISPLAY {}, WAYLAND_DISPLAY {}); run it in a desktop session, or under xvfb-run",
+                var("DISPLAY"),
+                var("WAYLAND_DISPLAY")
+            ),
+        );
+        std::process::exit(2);
     }
 }
 

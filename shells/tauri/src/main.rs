@@ -54,7 +54,7 @@ struct ShellState {
 fn main() {
     contract::events::mark_start();
     #[cfg(target_os = "linux")]
-    contract::webkitgtk::before_gtk_init();
+    contract::webkitgtk::before_gtk_init("desktop-django-tauri");
     let mut context = tauri::generate_context!();
     // Where Tauri's bundles put resources (the packaged runtime): on Linux
     // /usr/lib/<product name at build time>, which the binary's path alone
@@ -123,13 +123,28 @@ fn main() {
             let session = Session::new(prepared, TauriShell(app.handle().clone()));
             app.manage(session.clone());
             session.start();
-            main_window(app.handle(), shell_page("/splash"))?;
+            if let Err(e) = main_window(app.handle(), shell_page("/splash")) {
+                // No webview (WebKitGTK or WebView2 missing or broken): nothing
+                // can show the error page, so a native box says it (C-READY-3).
+                session.fail_without_window(
+                    &format!("cannot create the window: {e}"),
+                    Some(contract::dialog::native_error),
+                );
+            }
             session.splash_shown();
             update::check(app.handle(), update::Trigger::Startup);
             Ok(())
         })
         .build(context)
-        .expect("cannot start the Tauri application");
+        .unwrap_or_else(|e| {
+            // Before any window or backend: a readable error, never a panic.
+            contract::prepare::report_startup_error(
+                Some(contract::dialog::native_error),
+                "desktop-django-tauri",
+                &format!("cannot start the Tauri application: {e}"),
+            );
+            std::process::exit(2)
+        });
 
     let code = app.run_return(|app, event| match event {
         RunEvent::WindowEvent {

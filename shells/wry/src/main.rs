@@ -54,7 +54,7 @@ impl Shell for ProxyShell {
 fn main() {
     contract::events::mark_start();
     #[cfg(target_os = "linux")]
-    contract::webkitgtk::before_gtk_init();
+    contract::webkitgtk::before_gtk_init("desktop-django-wry");
     let prepared = session::prepare_or_exit_in(
         "desktop-django-wry",
         None,
@@ -71,7 +71,12 @@ fn main() {
         .with_inner_size(LogicalSize::new(WINDOW_SIZE.0, WINDOW_SIZE.1))
         .with_min_inner_size(LogicalSize::new(MIN_WINDOW_SIZE.0, MIN_WINDOW_SIZE.1))
         .build(&event_loop)
-        .expect("cannot create the window");
+        .unwrap_or_else(|e| {
+            session.fail_without_window(
+                &format!("cannot create the window: {e}"),
+                Some(contract::dialog::native_error),
+            )
+        });
 
     // The shell's own HTML loads (splash, error page) reach the navigation
     // guard as about:blank, possibly after a later load was queued: count

@@ -13,7 +13,7 @@ pub use harness::launch::{
     format_access, fresh_marker, LaunchOptions, Shell, GRACE_ENV, ORPHAN_BOUND, PYTHON_ENV,
     READY_TIMEOUT, READY_TIMEOUT_ENV, TOKEN_ENV,
 };
-use harness::{AccessLine, Backend, Event, ProcInfo};
+use harness::{AccessLine, Backend, EventKind, Line, ProcInfo};
 
 /// The one place where the harness's errors become test failures.
 fn ok<T>(r: Result<T, harness::Error>) -> T {
@@ -45,7 +45,7 @@ impl Launch {
     }
 
     /// Every event so far.
-    pub fn events(&self) -> Vec<Event> {
+    pub fn events(&self) -> Vec<Line> {
         ok(self.0.events())
     }
 
@@ -70,15 +70,26 @@ impl Launch {
         ok(self.0.no_marked_process_within(within, what))
     }
 
-    /// Waits for the `n`-th (1-based) event called `name`; panics with diagnostics on timeout or
-    /// when the shell exits first.
-    pub fn wait_nth_event(&mut self, name: &str, n: usize, timeout: Duration) -> Event {
-        ok(self.0.wait_nth_event(name, n, timeout))
+    /// Polls the events file until `pick` returns a value; panics with diagnostics (naming
+    /// `what`) on timeout or when the shell exits first.
+    pub fn wait_for<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        pick: impl FnMut(&[Line]) -> Option<T>,
+    ) -> T {
+        ok(self.0.wait_for(what, timeout, pick))
     }
 
-    /// Waits for the first event called `name`.
-    pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Event {
-        ok(self.0.wait_event(name, timeout))
+    /// Waits for the `n`-th (1-based) event of `kind`; panics with diagnostics on timeout or
+    /// when the shell exits first.
+    pub fn wait_nth_event(&mut self, kind: EventKind, n: usize, timeout: Duration) -> Line {
+        ok(self.0.wait_nth_event(kind, n, timeout))
+    }
+
+    /// Waits for the first event of `kind`.
+    pub fn wait_event(&mut self, kind: EventKind, timeout: Duration) -> Line {
+        ok(self.0.wait_event(kind, timeout))
     }
 
     /// The port from `backend_listening`.
@@ -92,7 +103,7 @@ impl Launch {
     }
 
     /// Waits for the worker (`backend_spawned` with role `worker`), so both roles are running.
-    pub fn wait_worker(&mut self) -> Event {
+    pub fn wait_worker(&mut self) -> Line {
         ok(self.0.wait_worker())
     }
 

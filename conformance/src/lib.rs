@@ -33,8 +33,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 pub use descriptor::{Descriptor, Placeholders, ShellSpec};
-pub use events::Event;
-pub use harness::{raw_stderr, workspace};
+pub use harness::{raw_stderr, workspace, Event, EventKind, Line};
 pub use http::{AccessLine, Auth, Backend, Response};
 pub use launch::{Launch, LaunchOptions, Shell, ORPHAN_BOUND, READY_TIMEOUT};
 pub use procs::{ProcInfo, MARKER_VAR};

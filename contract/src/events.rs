@@ -31,89 +31,147 @@ pub fn t_ms() -> u64 {
     START.get_or_init(Instant::now).elapsed().as_millis() as u64
 }
 
-/// Every event of the events file, by its wire name (`snake_case` of the
-/// variant). Times in ms, paths as the OS spells them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event {
-    /// The splash is on screen (C-READY-2).
-    SplashShown,
-    /// A backend role's process started: `role` is `web` or `worker`.
-    BackendSpawned {
-        pid: u32,
-        role: String,
-    },
-    /// The handshake line arrived (C-PORT-2).
-    BackendListening {
-        port: u16,
-    },
-    /// `/health/` proved readiness (C-READY-1); `elapsed_ms` since the web spawn.
-    BackendReady {
-        port: u16,
-        elapsed_ms: u64,
-    },
-    /// The first app page finished loading; `url` without query or fragment.
-    WindowLoaded {
-        url: String,
-    },
-    /// A WebKitGTK load phase (`started`, `redirected`, `committed`,
-    /// `finished`) of `url` without its query (`crate::webkitgtk`).
-    WebviewLoad {
-        phase: String,
-        url: String,
-    },
-    ShutdownStarted,
-    ShutdownComplete {
-        elapsed_ms: u64,
-    },
-    /// The backend did not start (C-READY-3).
-    StartupFailed {
-        message: String,
-        log_path: String,
-    },
-    /// The web server died after readiness (C-PROC-6).
-    BackendCrashed {
-        message: String,
-        log_path: String,
-    },
-    /// The worker was given up on (C-PROC-6).
-    WorkerDown {
-        log_path: String,
-    },
-    /// A connected updater's outcomes (C-PKG-3).
-    UpdateCurrent {
-        version: String,
-    },
-    UpdateAvailable {
-        version: String,
-    },
-    /// `code` is the `desktop-django verify` exit code of the refusal.
-    UpdateRefused {
-        reason: String,
-        code: i32,
-    },
-    UpdateDeclined {
-        version: String,
-    },
-    UpdateInstalling {
-        version: String,
-    },
-    UpdateFailed {
-        message: String,
-    },
+/// Defines [`Event`] as written, and from the same variant list its fieldless [`EventKind`],
+/// `Event::kind` and `EventKind::ALL`, so no event name is written twice.
+macro_rules! events {
+    (
+        $(#[$meta:meta])*
+        pub enum Event {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident $({
+                    $($(#[$fmeta:meta])* $field:ident: $ty:ty),* $(,)?
+                })?
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum Event {
+            $(
+                $(#[$vmeta])*
+                $variant $({ $($(#[$fmeta])* $field: $ty),* })?
+            ),*
+        }
+
+        /// What kind of [`Event`] one is, without its fields: what waits and filters name.
+        /// Serializes to the event's wire name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum EventKind {
+            $($variant),*
+        }
+
+        impl EventKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [EventKind] = &[$(EventKind::$variant),*];
+        }
+
+        impl Event {
+            /// This event's kind.
+            pub fn kind(&self) -> EventKind {
+                match self {
+                    $(Event::$variant { .. } => EventKind::$variant),*
+                }
+            }
+        }
+    };
+}
+
+events! {
+    /// Every event of the events file, by its wire name (`snake_case` of the
+    /// variant). Times in ms, paths as the OS spells them.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "event", rename_all = "snake_case")]
+    pub enum Event {
+        /// The splash is on screen (C-READY-2).
+        SplashShown,
+        /// A backend role's process started: `role` is `web` or `worker`.
+        BackendSpawned {
+            pid: u32,
+            role: String,
+        },
+        /// The handshake line arrived (C-PORT-2).
+        BackendListening {
+            port: u16,
+        },
+        /// `/health/` proved readiness (C-READY-1); `elapsed_ms` since the web spawn.
+        BackendReady {
+            port: u16,
+            elapsed_ms: u64,
+        },
+        /// The first app page finished loading; `url` without query or fragment.
+        WindowLoaded {
+            url: String,
+        },
+        /// A WebKitGTK load phase (`started`, `redirected`, `committed`,
+        /// `finished`) of `url` without its query (`crate::webkitgtk`).
+        WebviewLoad {
+            phase: String,
+            url: String,
+        },
+        ShutdownStarted,
+        ShutdownComplete {
+            elapsed_ms: u64,
+        },
+        /// The backend did not start (C-READY-3).
+        StartupFailed {
+            message: String,
+            log_path: String,
+        },
+        /// The web server died after readiness (C-PROC-6).
+        BackendCrashed {
+            message: String,
+            log_path: String,
+        },
+        /// The worker was given up on (C-PROC-6).
+        WorkerDown {
+            log_path: String,
+        },
+        /// A connected updater's outcomes (C-PKG-3).
+        UpdateCurrent {
+            version: String,
+        },
+        UpdateAvailable {
+            version: String,
+        },
+        /// `code` is the `desktop-django verify` exit code of the refusal.
+        UpdateRefused {
+            reason: String,
+            code: i32,
+        },
+        UpdateDeclined {
+            version: String,
+        },
+        UpdateInstalling {
+            version: String,
+        },
+        UpdateFailed {
+            message: String,
+        },
+    }
 }
 
 impl Event {
     /// The wire name, e.g. `backend_ready`.
     pub fn name(&self) -> String {
+        self.kind().name()
+    }
+}
+
+impl EventKind {
+    /// The wire name, e.g. `backend_ready`: the same `snake_case` of the same variant name
+    /// that [`Event`] is written with.
+    pub fn name(self) -> String {
         match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map
-                .get("event")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned(),
+            Ok(serde_json::Value::String(name)) => name,
             _ => String::new(),
         }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
     }
 }
 
@@ -209,10 +267,32 @@ mod tests {
             }
         );
         assert_eq!(back.event.name(), "backend_ready");
+        assert_eq!(back.event.kind(), EventKind::BackendReady);
         assert!(parse_line(r#"{"event":"made_up","t_ms":1}"#).is_err());
         assert!(
             parse_line(r#"{"event":"window_loaded","t_ms":1}"#).is_err(),
             "no url"
         );
+    }
+
+    #[test]
+    fn kinds_name_their_events_as_the_wire_does() {
+        let names: Vec<String> = EventKind::ALL.iter().map(|k| k.name()).collect();
+        assert_eq!(names.len(), 17);
+        assert_eq!(names[0], "splash_shown");
+        assert!(names.contains(&"window_loaded".to_string()));
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        let down = Event::WorkerDown {
+            log_path: "x".into(),
+        };
+        assert_eq!(down.kind(), EventKind::WorkerDown);
+        assert_eq!(
+            format_line(&down, 1),
+            r#"{"event":"worker_down","log_path":"x","t_ms":1}"#
+        );
+        assert_eq!(EventKind::WorkerDown.to_string(), "worker_down");
     }
 }

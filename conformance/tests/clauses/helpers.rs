@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use conformance::corpus::{self, Ctx};
 use conformance::fakes;
-use conformance::{demo, Launch, LaunchOptions, Shell, ORPHAN_BOUND, READY_TIMEOUT};
+use conformance::{
+    demo, Event, EventKind, Launch, LaunchOptions, Shell, ORPHAN_BOUND, READY_TIMEOUT,
+};
 
 /// Time a shell gets to exit after a graceful quit: the grace period (5000 ms) plus margin.
 pub(crate) const QUIT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -49,7 +51,7 @@ pub(crate) fn running_with(shell: &Shell, opts: LaunchOptions) -> Launch {
     let mut l = Launch::start(shell, opts);
     l.ready();
     l.wait_worker();
-    l.wait_event("window_loaded", READY_TIMEOUT);
+    l.wait_event(EventKind::WindowLoaded, READY_TIMEOUT);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let procs = l.processes();
@@ -88,19 +90,15 @@ pub(crate) fn quit_clean(l: &mut Launch, what: &str) {
 /// while the shell shows its error, and a non-zero exit once the error is dismissed (SIGTERM
 /// stands in for closing the error window), with nothing left behind. Returns the message.
 pub(crate) fn assert_startup_failure(l: &mut Launch, what: &str, log_needles: &[&str]) -> String {
-    let ev = l.wait_event("startup_failed", FAULT_WAIT);
-    let message = ev
-        .str("message")
-        .unwrap_or_else(|| panic!("{what}: startup_failed without a message: {:?}", ev.fields))
-        .to_string();
+    let ev = l.wait_event(EventKind::StartupFailed, FAULT_WAIT);
+    let Event::StartupFailed { message, log_path } = ev.event else {
+        unreachable!("wait_event returns its kind")
+    };
     assert!(
         message.trim().len() >= 10,
         "{what}: the error message is not readable: {message:?}"
     );
-    let log_path =
-        PathBuf::from(ev.str("log_path").unwrap_or_else(|| {
-            panic!("{what}: startup_failed without a log_path: {:?}", ev.fields)
-        }));
+    let log_path = PathBuf::from(log_path);
     assert!(
         log_path.starts_with(l.app_data.join("logs"))
             || std::fs::canonicalize(&log_path)
@@ -129,7 +127,9 @@ pub(crate) fn assert_startup_failure(l: &mut Launch, what: &str, log_needles: &[
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(
-        !l.events().iter().any(|e| e.name == "window_loaded"),
+        !l.events()
+            .iter()
+            .any(|e| e.event.kind() == EventKind::WindowLoaded),
         "{what}: a page loaded despite the failed start\n{}",
         l.diagnostics()
     );

@@ -11,7 +11,9 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use conformance::{check, check_scenario, Launch, LaunchOptions, ShellSpec, READY_TIMEOUT};
+use conformance::{
+    check, check_scenario, Event, EventKind, Launch, LaunchOptions, ShellSpec, READY_TIMEOUT,
+};
 use sha2::{Digest, Sha256};
 
 use crate::helpers::{assert_startup_failure, FAULT_WAIT, QUIT_TIMEOUT};
@@ -147,7 +149,7 @@ fn c_pkg_2_offline_no_python() {
                 .env("PYTHONPATH", "/nonexistent"),
         );
         l.ready();
-        l.wait_event("window_loaded", READY_TIMEOUT);
+        l.wait_event(EventKind::WindowLoaded, READY_TIMEOUT);
         let lines = l.wait_access_log(READY_TIMEOUT, "a static file served", |a| {
             a.iter()
                 .any(|x| x.path.starts_with("/static/") && x.status == 200)
@@ -257,13 +259,11 @@ fn c_pkg_3_unverified_update_refused() {
                 .env("DESKTOP_DJANGO_UPDATE_CONFIRM", "yes"),
         );
         let backend = l.ready();
-        let refused = l.wait_event("update_refused", FAULT_WAIT);
-        assert_eq!(
-            refused.u64("code"),
-            Some(10),
-            "refused for the wrong reason: {:?}",
-            refused.fields
-        );
+        let refused = l.wait_event(EventKind::UpdateRefused, FAULT_WAIT);
+        let Event::UpdateRefused { reason, code } = refused.event else {
+            unreachable!("wait_event returns its kind")
+        };
+        assert_eq!(code, 10, "refused for the wrong reason: {reason}");
         let seen = feed.seen();
         assert!(
             seen.iter().any(|r| r.contains("latest.json")),
@@ -273,10 +273,13 @@ fn c_pkg_3_unverified_update_refused() {
             !seen.iter().any(|r| r.contains("app.deb")),
             "the unverified installer was downloaded: {seen:?}"
         );
-        let names: Vec<String> = l.events().iter().map(|e| e.name.clone()).collect();
+        let events = l.events();
         assert!(
-            !names.iter().any(|n| n == "update_installing"),
-            "an unverified update was installed: {names:?}"
+            !events
+                .iter()
+                .any(|e| e.event.kind() == EventKind::UpdateInstalling),
+            "an unverified update was installed: {}",
+            conformance::events::describe(&events)
         );
         let token = l.token();
         let health = backend

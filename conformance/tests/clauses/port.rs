@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use conformance::{check, procs, Launch, LaunchOptions, READY_TIMEOUT};
+use conformance::{check, procs, EventKind, Launch, LaunchOptions, READY_TIMEOUT};
 
 /// C-PORT-1: the backend listens on 127.0.0.1 only. The port from `backend_listening` accepts on
 /// 127.0.0.1, and no process of the launch holds a listening TCP socket on any other address.
@@ -13,7 +13,7 @@ fn c_port_1_loopback_only() {
     check("C-PORT-1", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let port = l.port();
-        l.wait_event("backend_ready", READY_TIMEOUT);
+        l.wait_event(EventKind::BackendReady, READY_TIMEOUT);
         l.wait_worker();
         let loopback = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         TcpStream::connect_timeout(&loopback, Duration::from_secs(5)).unwrap_or_else(|e| {
@@ -60,7 +60,7 @@ fn c_port_2_race_free_handshake() {
     check("C-PORT-2", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
         let port = l.port();
-        l.wait_event("backend_ready", READY_TIMEOUT);
+        l.wait_event(EventKind::BackendReady, READY_TIMEOUT);
         let web_pid = l.spawned().into_iter().find(|(r, _)| r == "web").unwrap().1;
         let log = l.shell_log();
         let line = log

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use conformance::fakes::FakeOpener;
 use conformance::listener::Listener;
-use conformance::{Launch, LaunchOptions, Shell, READY_TIMEOUT};
+use conformance::{EventKind, Launch, LaunchOptions, Shell, READY_TIMEOUT};
 
 use crate::helpers::{query, token_of};
 
@@ -74,7 +74,7 @@ impl ProbeRun {
                 .env("CONFORMANCE_EXTERNAL_ORIGIN", listener.origin()),
         );
         let port = l.port();
-        l.wait_event("window_loaded", READY_TIMEOUT);
+        l.wait_event(EventKind::WindowLoaded, READY_TIMEOUT);
         let token = token_of(&l);
         l.wait_access_log(
             Duration::from_secs(15),

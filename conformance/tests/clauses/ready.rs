@@ -6,7 +6,8 @@ use std::time::Duration;
 use conformance::fakes::{Action, FakePython, FakeSpec, IMPOSTOR};
 use conformance::launch::READY_TIMEOUT_ENV;
 use conformance::{
-    check, check_scenario, sqlite, AccessLine, Auth, Launch, LaunchOptions, READY_TIMEOUT,
+    check, check_scenario, sqlite, AccessLine, Auth, EventKind, Launch, LaunchOptions,
+    READY_TIMEOUT,
 };
 
 use crate::helpers::{assert_startup_failure, query, token_of, FAULT_WAIT, SHORT_READY_MS};
@@ -80,15 +81,15 @@ fn c_ready_1_health_reports_ready() {
 fn c_ready_2_no_webview_request_before_health() {
     check("C-READY-2", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default());
-        let splash = l.wait_event("splash_shown", READY_TIMEOUT);
-        let ready = l.wait_event("backend_ready", READY_TIMEOUT);
+        let splash = l.wait_event(EventKind::SplashShown, READY_TIMEOUT);
+        let ready = l.wait_event(EventKind::BackendReady, READY_TIMEOUT);
         assert!(
             splash.t_ms <= ready.t_ms,
             "splash_shown at {} ms comes after backend_ready at {} ms",
             splash.t_ms,
             ready.t_ms
         );
-        l.wait_event("window_loaded", READY_TIMEOUT);
+        l.wait_event(EventKind::WindowLoaded, READY_TIMEOUT);
         let is_webview = |a: &AccessLine| !a.is_supervisor() && !a.is_conformance();
         let log = l.wait_access_log(Duration::from_secs(15), "a webview request", |lines| {
             lines.iter().any(is_webview)
@@ -153,8 +154,8 @@ fn c_ready_3_never_ready_times_out() {
                 .python(&fake.path)
                 .env(READY_TIMEOUT_ENV, SHORT_READY_MS.to_string()),
         );
-        let spawned = l.wait_event("backend_spawned", READY_TIMEOUT).t_ms;
-        let failed = l.wait_event("startup_failed", FAULT_WAIT).t_ms;
+        let spawned = l.wait_event(EventKind::BackendSpawned, READY_TIMEOUT).t_ms;
+        let failed = l.wait_event(EventKind::StartupFailed, FAULT_WAIT).t_ms;
         let after = failed.saturating_sub(spawned);
         // The timeout runs from just before the spawn; backend_spawned is written just after it.
         assert!(

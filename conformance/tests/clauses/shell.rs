@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use conformance::fakes::FakeOpener;
 use conformance::{
-    check, demo, procs, AccessLine, Launch, LaunchOptions, ORPHAN_BOUND, READY_TIMEOUT,
+    check, demo, events, procs, AccessLine, Event, EventKind, Launch, LaunchOptions, ORPHAN_BOUND,
+    READY_TIMEOUT,
 };
 
 use crate::helpers::{demo_identity, quit_clean, running_with, QUIT_TIMEOUT};
@@ -79,7 +80,7 @@ fn c_shell_1_navigation_guard() {
             .l
             .events()
             .iter()
-            .filter(|e| e.name == "window_loaded")
+            .filter(|e| e.event.kind() == EventKind::WindowLoaded)
             .count();
         assert_eq!(
             loads, 1,
@@ -145,7 +146,7 @@ fn c_shell_2_narrow_bridge() {
 fn c_shell_3_events_file() {
     check("C-SHELL-3", |shell| {
         let mut l = Launch::start(shell, LaunchOptions::default().autoquit_ms(300));
-        l.wait_event("window_loaded", READY_TIMEOUT);
+        l.wait_event(EventKind::WindowLoaded, READY_TIMEOUT);
         let live: Vec<(String, u32)> = l.spawned();
         let procs_now = l.processes();
         for (role, pid) in &live {
@@ -158,83 +159,84 @@ fn c_shell_3_events_file() {
         let wall = l.started.elapsed().as_millis() as u64;
         assert!(status.success(), "exit {status}\n{}", l.diagnostics());
         let ev = l.events();
-        let names: Vec<&str> = ev.iter().map(|e| e.name.as_str()).collect();
+        let names: Vec<EventKind> = ev.iter().map(|e| e.event.kind()).collect();
+        let seen = events::describe(&ev);
         // The splash may come just before or just after the web spawn (a shell may start
         // Python first, to overlap it with the window's set-up), but before readiness
         // (C-READY-2); the backend lifecycle and the quit are strictly ordered.
         let order = [
-            "backend_spawned",
-            "backend_listening",
-            "backend_ready",
-            "backend_spawned",
-            "window_loaded",
-            "shutdown_started",
-            "shutdown_complete",
+            EventKind::BackendSpawned,
+            EventKind::BackendListening,
+            EventKind::BackendReady,
+            EventKind::BackendSpawned,
+            EventKind::WindowLoaded,
+            EventKind::ShutdownStarted,
+            EventKind::ShutdownComplete,
         ];
         let mut at = 0;
         for want in order {
             match names[at..].iter().position(|n| *n == want) {
                 Some(i) => at += i + 1,
-                None => panic!("events out of order or missing {want}: {names:?}"),
+                None => panic!("events out of order or missing {want}: {seen}"),
             }
         }
-        let pos = |n: &str| names.iter().position(|x| *x == n);
+        let pos = |k: EventKind| names.iter().position(|x| *x == k);
         assert_eq!(
-            names.iter().filter(|n| **n == "splash_shown").count(),
+            names
+                .iter()
+                .filter(|k| **k == EventKind::SplashShown)
+                .count(),
             1,
-            "splash_shown once: {names:?}"
+            "splash_shown once: {seen}"
         );
         assert!(
-            pos("splash_shown") < pos("backend_ready"),
-            "splash_shown after backend_ready: {names:?}"
+            pos(EventKind::SplashShown) < pos(EventKind::BackendReady),
+            "splash_shown after backend_ready: {seen}"
         );
         assert_eq!(
             names.last(),
-            Some(&"shutdown_complete"),
-            "the last event: {names:?}"
+            Some(&EventKind::ShutdownComplete),
+            "the last event: {seen}"
         );
         for w in ev.windows(2) {
-            assert!(w[0].t_ms <= w[1].t_ms, "t_ms goes back: {names:?}");
+            assert!(w[0].t_ms <= w[1].t_ms, "t_ms goes back: {seen}");
         }
         assert!(
             ev.last().unwrap().t_ms <= wall + 50,
             "t_ms beyond the wall clock"
         );
-        let field = |name: &str, key: &str| -> Vec<serde_json::Value> {
-            ev.iter()
-                .filter(|e| e.name == name)
-                .map(|e| {
-                    e.fields
-                        .get(key)
-                        .cloned()
-                        .unwrap_or(serde_json::Value::Null)
-                })
-                .collect()
-        };
-        let roles: Vec<serde_json::Value> = field("backend_spawned", "role");
-        assert_eq!(
-            roles,
-            [serde_json::json!("web"), serde_json::json!("worker")]
-        );
-        assert!(field("backend_spawned", "pid")
+        // The fields' presence and types are the parse's (a line without them is no event).
+        let roles: Vec<&str> = ev
             .iter()
-            .all(|v| v.as_u64().is_some()));
-        let port = field("backend_listening", "port")[0]
-            .as_u64()
+            .filter_map(|e| match &e.event {
+                Event::BackendSpawned { role, .. } => Some(role.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(roles, ["web", "worker"]);
+        let port = ev
+            .iter()
+            .find_map(|e| match e.event {
+                Event::BackendListening { port } => Some(port),
+                _ => None,
+            })
             .expect("port");
-        assert_eq!(field("backend_ready", "port")[0].as_u64(), Some(port));
-        assert!(field("backend_ready", "elapsed_ms")[0].as_u64().is_some());
-        let url = field("window_loaded", "url")[0]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let ready_port = ev.iter().find_map(|e| match e.event {
+            Event::BackendReady { port, .. } => Some(port),
+            _ => None,
+        });
+        assert_eq!(ready_port, Some(port));
+        let url = ev
+            .iter()
+            .find_map(|e| match &e.event {
+                Event::WindowLoaded { url } => Some(url.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
         assert!(
             url.starts_with(&format!("http://127.0.0.1:{port}/")),
             "window_loaded url {url}"
         );
-        assert!(field("shutdown_complete", "elapsed_ms")[0]
-            .as_u64()
-            .is_some());
     });
 }
 
@@ -254,9 +256,9 @@ fn c_shell_4_autoquit() {
         );
         l.assert_no_marked_process_within(ORPHAN_BOUND, "after autoquit");
         let ev = l.events();
-        let t = |n: &str| ev.iter().find(|e| e.name == n).map(|e| e.t_ms);
-        let loaded = t("window_loaded").expect("window_loaded");
-        let quit = t("shutdown_started").expect("shutdown_started");
+        let t = |k: EventKind| ev.iter().find(|e| e.event.kind() == k).map(|e| e.t_ms);
+        let loaded = t(EventKind::WindowLoaded).expect("a window_loaded event");
+        let quit = t(EventKind::ShutdownStarted).expect("a shutdown_started event");
         let after = quit.saturating_sub(loaded);
         assert!(
             (autoquit..autoquit + 3000).contains(&after),

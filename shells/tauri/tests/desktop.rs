@@ -21,7 +21,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use harness::{
-    descriptor, FakeOpener, Launch, LaunchOptions, Placeholders, Shell, ORPHAN_BOUND, READY_TIMEOUT,
+    descriptor, events, EventKind, FakeOpener, Launch, LaunchOptions, Placeholders, Shell,
+    ORPHAN_BOUND, READY_TIMEOUT,
 };
 
 /// A harness step that must work: its error (with the launch's diagnostics) fails the test.
@@ -67,7 +68,7 @@ fn bridge_reaches_the_opener_from_the_django_page() {
         &shell,
         LaunchOptions::default().path_prepend(&opener.bin()),
     ));
-    ok(l.wait_event("window_loaded", READY_TIMEOUT));
+    ok(l.wait_event(EventKind::WindowLoaded, READY_TIMEOUT));
     let display = harness::display::display()
         .expect("a display")
         .expect("Linux needs a display");
@@ -124,7 +125,9 @@ fn bridge_reaches_the_opener_from_the_django_page() {
     let status = ok(l.wait_exit(QUIT_TIMEOUT));
     assert_eq!(status.code(), Some(0), "{}", l.diagnostics());
     assert!(
-        ok(l.events()).iter().any(|e| e.name == "shutdown_complete"),
+        ok(l.events())
+            .iter()
+            .any(|e| e.event.kind() == EventKind::ShutdownComplete),
         "{}",
         l.diagnostics()
     );
@@ -170,7 +173,7 @@ fn second_launch_focuses_the_first_and_starts_no_backend() {
     let bus = SessionBus::start();
     let with_bus = || LaunchOptions::default().env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
     let mut first = ok(Launch::start(&shell, with_bus()));
-    ok(first.wait_event("window_loaded", READY_TIMEOUT));
+    ok(first.wait_event(EventKind::WindowLoaded, READY_TIMEOUT));
 
     let mut second = ok(Launch::start(
         &shell,
@@ -178,10 +181,11 @@ fn second_launch_focuses_the_first_and_starts_no_backend() {
     ));
     let status = ok(second.wait_exit(QUIT_TIMEOUT));
     assert_eq!(status.code(), Some(0), "{}", second.diagnostics());
-    let names: Vec<String> = ok(second.events()).into_iter().map(|e| e.name).collect();
+    let lines = ok(second.events());
     assert!(
-        names.is_empty(),
-        "the second launch must exit before its splash or any backend: {names:?}"
+        lines.is_empty(),
+        "the second launch must exit before its splash or any backend: {}",
+        events::describe(&lines)
     );
     let spawned = ok(first.spawned());
     assert_eq!(

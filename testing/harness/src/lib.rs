@@ -25,9 +25,11 @@ pub mod procs;
 
 use std::path::{Path, PathBuf};
 
+/// The shells' events, by type: what the events file holds (`contract::events`).
+pub use contract::events::Event;
 pub use descriptor::{Descriptor, Hosted, Placeholders, ShellSpec};
 pub use error::Error;
-pub use events::Event;
+pub use events::{EventKind, Line};
 pub use http::{AccessLine, Auth, Backend, Response};
 pub use launch::{Launch, LaunchOptions, Shell, ORPHAN_BOUND, READY_TIMEOUT};
 pub use opener::FakeOpener;

@@ -4,7 +4,7 @@ use conformance::fakes::{Action, FakePython, FakeSpec};
 use conformance::launch::GRACE_ENV;
 #[cfg(target_os = "linux")]
 use conformance::procs;
-use conformance::{check, check_scenario, sqlite, Event, LaunchOptions, ORPHAN_BOUND};
+use conformance::{check, check_scenario, sqlite, Event, EventKind, LaunchOptions, ORPHAN_BOUND};
 
 use crate::helpers::{log_files, quit_clean, running, running_with, QUIT_TIMEOUT};
 
@@ -18,19 +18,24 @@ fn c_proc_1_two_roles_no_runserver_no_migrate() {
         let fake = FakePython::new(&FakeSpec::default());
         let mut l = running_with(shell, LaunchOptions::default().python(&fake.path));
         let events = l.events();
-        let spawned: Vec<&Event> = events
+        let spawned: Vec<(&str, u32)> = events
             .iter()
-            .filter(|e| e.name == "backend_spawned")
+            .filter_map(|e| match &e.event {
+                Event::BackendSpawned { pid, role } => Some((role.as_str(), *pid)),
+                _ => None,
+            })
             .collect();
-        let roles: Vec<&str> = spawned.iter().filter_map(|e| e.str("role")).collect();
+        let roles: Vec<&str> = spawned.iter().map(|(role, _)| *role).collect();
         assert_eq!(roles, ["web", "worker"], "backend_spawned roles");
         let ready = events
             .iter()
-            .position(|e| e.name == "backend_ready")
-            .expect("backend_ready");
+            .position(|e| e.event.kind() == EventKind::BackendReady)
+            .expect("a backend_ready event");
         let worker_at = events
             .iter()
-            .position(|e| e.name == "backend_spawned" && e.str("role") == Some("worker"))
+            .position(
+                |e| matches!(&e.event, Event::BackendSpawned { role, .. } if role == "worker"),
+            )
             .expect("worker spawned");
         assert!(
             worker_at > ready,
@@ -57,14 +62,10 @@ fn c_proc_1_two_roles_no_runserver_no_migrate() {
             assert_eq!(with.len(), 1, "{arg} processes: {cmdlines:?}");
             let pid = spawned
                 .iter()
-                .find(|e| e.str("role") == Some(role))
-                .and_then(|e| e.u64("pid"))
+                .find(|(r, _)| *r == role)
+                .map(|(_, pid)| *pid)
                 .unwrap();
-            assert_eq!(
-                u64::from(with[0].pid),
-                pid,
-                "the {role} pid in backend_spawned"
-            );
+            assert_eq!(with[0].pid, pid, "the {role} pid in backend_spawned");
         }
         let calls = fake.invocations();
         let roles_run: Vec<&str> = calls
@@ -129,8 +130,13 @@ fn c_proc_2_stdin_lifeline() {
             }
         }
         quit_clean(&mut l, "after closing the lifelines");
-        let done = l.wait_event("shutdown_complete", QUIT_TIMEOUT);
-        let elapsed = done.u64("elapsed_ms").unwrap_or(u64::MAX);
+        let done = l.wait_event(EventKind::ShutdownComplete, QUIT_TIMEOUT);
+        let Event::ShutdownComplete {
+            elapsed_ms: elapsed,
+        } = done.event
+        else {
+            unreachable!("wait_event returns its kind")
+        };
         assert!(
             elapsed < grace_ms,
             "shutdown took {elapsed} ms: the backend did not stop by itself within the {grace_ms} ms grace period"
@@ -153,8 +159,8 @@ fn c_proc_3_sigterm_quits_gracefully() {
         let mut l = running(shell);
         quit_clean(&mut l, "after SIGTERM");
         let ev = l.events();
-        for name in ["shutdown_started", "shutdown_complete"] {
-            assert!(ev.iter().any(|e| e.name == name), "no {name} event");
+        for kind in [EventKind::ShutdownStarted, EventKind::ShutdownComplete] {
+            assert!(ev.iter().any(|e| e.event.kind() == kind), "no {kind} event");
         }
     });
 }
@@ -172,7 +178,10 @@ fn c_proc_3_sigint_quits_gracefully() {
             l.diagnostics()
         );
         l.assert_no_marked_process_within(ORPHAN_BOUND, "after SIGINT");
-        assert!(l.events().iter().any(|e| e.name == "shutdown_complete"));
+        assert!(l
+            .events()
+            .iter()
+            .any(|e| e.event.kind() == EventKind::ShutdownComplete));
     });
 }
 
@@ -193,8 +202,13 @@ fn c_proc_3_grace_period_then_tree_kill() {
                 .env(GRACE_ENV, grace_ms.to_string()),
         );
         quit_clean(&mut l, "after the grace period");
-        let done = l.wait_event("shutdown_complete", QUIT_TIMEOUT);
-        let elapsed = done.u64("elapsed_ms").unwrap_or(0);
+        let done = l.wait_event(EventKind::ShutdownComplete, QUIT_TIMEOUT);
+        let Event::ShutdownComplete {
+            elapsed_ms: elapsed,
+        } = done.event
+        else {
+            unreachable!("wait_event returns its kind")
+        };
         assert!(
             (grace_ms..grace_ms + 4000).contains(&elapsed),
             "shutdown took {elapsed} ms; with a stubborn web server it should wait out the {grace_ms} ms grace, then kill"

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use conformance::{check, check_scenario, procs, Auth, Launch, LaunchOptions, ORPHAN_BOUND};
+use conformance::{
+    check, check_scenario, procs, Auth, Event, EventKind, Launch, LaunchOptions, ORPHAN_BOUND,
+};
 
 use crate::helpers::{quit_clean, running, running_with, token_of, QUIT_TIMEOUT};
 
@@ -24,13 +26,15 @@ fn c_proc_6_worker_restarts() {
                 .expect("a worker");
             let killed = Instant::now();
             procs::kill(pid);
-            let ev = l.wait_nth_event("backend_spawned", 2 + restart, Duration::from_secs(30));
-            assert_eq!(
-                ev.str("role"),
-                Some("worker"),
-                "restart {restart}: {:?}",
-                ev.fields
+            let ev = l.wait_nth_event(
+                EventKind::BackendSpawned,
+                2 + restart,
+                Duration::from_secs(30),
             );
+            let Event::BackendSpawned { pid: new_pid, role } = ev.event else {
+                unreachable!("wait_nth_event returns its kind")
+            };
+            assert_eq!(role, "worker", "restart {restart}: {role} spawned");
             // The back-off: 1 s, 2 s, then 4 s after each crash (a lower bound: a slow machine
             // only adds to it).
             let backoff = Duration::from_millis(1000 << (restart - 1));
@@ -39,7 +43,6 @@ fn c_proc_6_worker_restarts() {
                 "restart {restart} came {:?} after the crash, before the {backoff:?} back-off",
                 killed.elapsed()
             );
-            let new_pid = ev.u64("pid").unwrap() as u32;
             let deadline = Instant::now() + Duration::from_secs(10);
             while !l
                 .processes()
@@ -60,11 +63,13 @@ fn c_proc_6_worker_restarts() {
             .unwrap();
         let before = l.spawned().len();
         procs::kill(pid);
-        let down = l.wait_event("worker_down", Duration::from_secs(30));
+        let down = l.wait_event(EventKind::WorkerDown, Duration::from_secs(30));
+        let Event::WorkerDown { log_path } = down.event else {
+            unreachable!("wait_event returns its kind")
+        };
         assert!(
-            down.str("log_path").is_some_and(|p| Path::new(p).is_file()),
-            "worker_down without an existing log_path: {:?}",
-            down.fields
+            Path::new(&log_path).is_file(),
+            "worker_down's log_path {log_path} does not exist"
         );
         assert_eq!(
             l.spawned().len(),
@@ -93,24 +98,18 @@ fn c_proc_6_web_crash_shows_the_log_path() {
         let before = l.events().len();
         let (_, web) = l.spawned().into_iter().find(|(r, _)| r == "web").unwrap();
         procs::kill(web);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        let ev = loop {
-            if let Some(e) = l
-                .events()
-                .into_iter()
-                .skip(before)
-                .find(|e| e.str("log_path").is_some())
-            {
-                break e;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no event with a log_path after the web server died\n{}",
-                l.diagnostics()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        let log = PathBuf::from(ev.str("log_path").unwrap());
+        let log = l.wait_for(
+            "an event with a log_path after the web server died",
+            Duration::from_secs(15),
+            |lines| {
+                lines.iter().skip(before).find_map(|e| match &e.event {
+                    Event::BackendCrashed { log_path, .. }
+                    | Event::StartupFailed { log_path, .. }
+                    | Event::WorkerDown { log_path } => Some(PathBuf::from(log_path)),
+                    _ => None,
+                })
+            },
+        );
         assert!(log.is_file(), "{} does not exist", log.display());
         assert!(
             l.try_exit().is_none(),

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use conformance::fakes::{Action, FakePython, FakeSpec};
 use conformance::{
-    check, check_scenario, procs, Launch, LaunchOptions, ORPHAN_BOUND, READY_TIMEOUT,
+    check, check_scenario, procs, Event, EventKind, Launch, LaunchOptions, ORPHAN_BOUND,
+    READY_TIMEOUT,
 };
 
 use crate::helpers::{running, running_with, QUIT_TIMEOUT};
@@ -81,14 +82,19 @@ fn c_proc_5_sigkill_before_handshake() {
     check_scenario("C-PROC-5", "before-handshake", |shell| {
         let fake = FakePython::new(&FakeSpec::web(Action::Hang));
         let mut l = Launch::start(shell, LaunchOptions::default().python(&fake.path));
-        let spawned = l.wait_event("backend_spawned", READY_TIMEOUT);
-        let pid = spawned.u64("pid").expect("pid") as u32;
+        let Event::BackendSpawned { pid, .. } =
+            l.wait_event(EventKind::BackendSpawned, READY_TIMEOUT).event
+        else {
+            unreachable!("wait_event returns its kind")
+        };
         let deadline = Instant::now() + Duration::from_secs(10);
         while !procs::alive(pid) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         assert!(
-            l.events().iter().all(|e| e.name != "backend_listening"),
+            l.events()
+                .iter()
+                .all(|e| e.event.kind() != EventKind::BackendListening),
             "the stand-in sent a handshake?"
         );
         let killed = Instant::now();

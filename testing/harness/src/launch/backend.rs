@@ -5,20 +5,17 @@ use std::time::{Duration, Instant};
 use super::{Launch, TOKEN_ENV};
 use crate::http::{self, AccessLine};
 use crate::procs::{self, ProcInfo};
-use crate::Error;
+use crate::{Error, Event};
 
 impl Launch {
     /// The pids and roles of every `backend_spawned` event so far.
     pub fn spawned(&self) -> Result<Vec<(String, u32)>, Error> {
         Ok(self
             .events()?
-            .iter()
-            .filter(|e| e.name == "backend_spawned")
-            .filter_map(|e| {
-                Some((
-                    e.str("role")?.to_string(),
-                    u32::try_from(e.u64("pid")?).ok()?,
-                ))
+            .into_iter()
+            .filter_map(|l| match l.event {
+                Event::BackendSpawned { pid, role } => Some((role, pid)),
+                _ => None,
             })
             .collect())
     }

@@ -110,8 +110,8 @@ impl Launch {
                 Err(e) => format!("({e})"),
             }
         };
-        let events = events::read(&self.events_path)
-            .map(|e| events::summary(&e))
+        let events = events::lines(&self.events_path)
+            .map(|l| events::describe(&l))
             .unwrap_or_else(|e| e);
         format!(
             "--- shell {:?} pid {} (exit {:?}), {:.1} s since launch\n  events: {events}\n  shell stderr:\n    {}\n  logs/shell.log:\n    {}",

@@ -4,78 +4,87 @@ use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use super::{Launch, READY_TIMEOUT};
-use crate::events::{self, Event};
+use crate::events::{self, EventKind, Line};
 use crate::http::Backend;
 use crate::Error;
+use crate::Event;
 
 impl Launch {
     /// Every event so far.
-    pub fn events(&self) -> Result<Vec<Event>, Error> {
-        events::read(&self.events_path).map_err(Error::Events)
+    ///
+    /// Errors: the events file cannot be read, or holds a line that is no known event.
+    pub fn events(&self) -> Result<Vec<Line>, Error> {
+        events::lines(&self.events_path).map_err(Error::Events)
     }
 
-    /// Waits for the `n`-th (1-based) event called `name`; the error has the diagnostics, on
-    /// timeout or when the shell exits first.
-    pub fn wait_nth_event(
+    /// Polls the events file until `pick` returns a value for the lines so far; `what` names
+    /// the awaited event in the error, which has the diagnostics, on timeout, when the shell
+    /// exits first, or when a line is no known event.
+    pub fn wait_for<T>(
         &mut self,
-        name: &str,
-        n: usize,
+        what: &str,
         timeout: Duration,
-    ) -> Result<Event, Error> {
+        pick: impl FnMut(&[Line]) -> Option<T>,
+    ) -> Result<T, Error> {
         let child = &mut self.child;
         let exit = &mut self.exit;
-        let got = events::wait_until(
-            &self.events_path,
-            timeout,
-            |ev| ev.iter().filter(|e| e.name == name).nth(n - 1).cloned(),
-            || {
-                if exit.is_none() {
-                    *exit = child.try_wait().ok().flatten();
-                }
-                exit.map(|s| format!("the shell exited ({s})"))
-            },
-        );
-        got.map_err(|e| {
-            Error::Wait(format!(
-                "waiting for event #{n} {name:?}: {e}\n{}",
-                self.diagnostics()
-            ))
+        let got = events::wait_until(&self.events_path, timeout, pick, || {
+            if exit.is_none() {
+                *exit = child.try_wait().ok().flatten();
+            }
+            exit.map(|s| format!("the shell exited ({s})"))
+        });
+        got.map_err(|e| Error::Wait(format!("waiting for {what}: {e}\n{}", self.diagnostics())))
+    }
+
+    /// Waits for the `n`-th (1-based) event of `kind` ([`Launch::wait_for`]).
+    pub fn wait_nth_event(
+        &mut self,
+        kind: EventKind,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<Line, Error> {
+        self.wait_for(&format!("event #{n} {kind}"), timeout, |lines| {
+            lines
+                .iter()
+                .filter(|l| l.event.kind() == kind)
+                .nth(n - 1)
+                .cloned()
         })
     }
 
-    /// Waits for the first event called `name`.
-    pub fn wait_event(&mut self, name: &str, timeout: Duration) -> Result<Event, Error> {
-        self.wait_nth_event(name, 1, timeout)
+    /// Waits for the first event of `kind`.
+    pub fn wait_event(&mut self, kind: EventKind, timeout: Duration) -> Result<Line, Error> {
+        self.wait_nth_event(kind, 1, timeout)
     }
 
     /// The port from `backend_listening`.
     pub fn port(&mut self) -> Result<u16, Error> {
-        let e = self.wait_event("backend_listening", READY_TIMEOUT)?;
-        let port = e.u64("port").ok_or_else(|| {
-            Error::Wait(format!("backend_listening without a port: {:?}", e.fields))
-        })?;
-        u16::try_from(port).map_err(|_| Error::Wait(format!("port {port} out of range")))
+        self.wait_for("backend_listening", READY_TIMEOUT, |lines| {
+            lines.iter().find_map(|l| match l.event {
+                Event::BackendListening { port } => Some(port),
+                _ => None,
+            })
+        })
     }
 
     /// Waits for `backend_ready` and returns a client for the backend.
     pub fn ready(&mut self) -> Result<Backend, Error> {
         let port = self.port()?;
-        self.wait_event("backend_ready", READY_TIMEOUT)?;
+        self.wait_event(EventKind::BackendReady, READY_TIMEOUT)?;
         Ok(Backend::new(port))
     }
 
     /// Waits for the worker (`backend_spawned` with role `worker`), so both roles are running.
-    pub fn wait_worker(&mut self) -> Result<Event, Error> {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        let mut n = 1;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let e = self.wait_nth_event("backend_spawned", n, left)?;
-            if e.str("role") == Some("worker") {
-                return Ok(e);
-            }
-            n += 1;
-        }
+    pub fn wait_worker(&mut self) -> Result<Line, Error> {
+        self.wait_for("backend_spawned of the worker", READY_TIMEOUT, |lines| {
+            lines
+                .iter()
+                .find(
+                    |l| matches!(&l.event, Event::BackendSpawned { role, .. } if role == "worker"),
+                )
+                .cloned()
+        })
     }
 
     /// Waits for the shell to exit by itself.

@@ -1,5 +1,5 @@
 //! The command line: `bench [--runs N] [--settle-ms MS] [--only NAME[,NAME…]] [--profile
-//! release|debug] [--no-build] [--out DIR]`.
+//! release|debug] [--no-build] [--package] [--out DIR]`.
 
 use std::path::{Path, PathBuf};
 
@@ -9,18 +9,23 @@ pub struct Args {
     pub only: Option<Vec<String>>,
     pub build: bool,
     pub release: bool,
+    /// Build the installer first (`scripts/package.sh`, the bench's profile).
+    pub package: bool,
     pub out: PathBuf,
 }
 
 fn usage() -> &'static str {
-    "usage: bench [--runs N] [--settle-ms MS] [--only NAME[,NAME…]] [--profile release|debug] [--no-build] [--out DIR]
+    "usage: bench [--runs N] [--settle-ms MS] [--only NAME[,NAME…]] [--profile release|debug] [--no-build] [--package] [--out DIR]
 
   --runs N         timed cold launches per subject, after one warm-up (default 10)
   --settle-ms MS   wait after first paint / first health 200 before reading memory (default 2000)
-  --only NAMES     only these shells (descriptor names) and references (floor, migrate-then-poll)
+  --only NAMES     only these shells (descriptor names), packaged apps (packaged: all of them, or
+                   packaged-<shell>) and references (floor, migrate-then-poll)
   --profile P      time the shells' release binaries (default; built with `cargo build --release -p <pkg>`)
                    or the debug binaries the descriptors name
   --no-build       build nothing; use the binaries that exist
+  --package        build the .deb first (scripts/package.sh, --debug with --profile debug; 2-4 min);
+                   without it the packaged rows use the .deb `just package` left, or are skipped
   --out DIR        where results.md, results.json and chart.svg go (default docs/benchmarks)"
 }
 
@@ -31,6 +36,7 @@ pub fn parse_args(ws: &Path) -> Result<Args, String> {
         only: None,
         build: true,
         release: true,
+        package: false,
         out: ws.join("docs").join("benchmarks"),
     };
     let mut it = std::env::args().skip(1);
@@ -64,6 +70,7 @@ pub fn parse_args(ws: &Path) -> Result<Args, String> {
                 other => return Err(format!("--profile {other}: use release or debug")),
             },
             "--no-build" => a.build = false,
+            "--package" => a.package = true,
             "--out" => a.out = PathBuf::from(value("--out")?),
             "-h" | "--help" => {
                 println!("{}", usage());

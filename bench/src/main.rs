@@ -6,6 +6,8 @@ mod births;
 mod cli;
 mod machine;
 mod mem;
+mod package_size;
+mod packaged;
 mod references;
 mod report;
 mod rounds;
@@ -29,7 +31,7 @@ fn main() {
     let backend = LaunchSpec::dev(&project, None)
         .unwrap_or_else(|e| exit(1, &format!("{e} (run `just setup`)")));
 
-    // Subjects: every shell with a descriptor, then the two references.
+    // Subjects: every shell with a descriptor, each with its packaged app, then the references.
     let (mut subjects, to_launch) = subjects::prepare(&ws, specs, &args);
     let mut machine = machine::machine(backend.program());
     let settle = Duration::from_millis(args.settle_ms);

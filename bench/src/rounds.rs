@@ -4,15 +4,15 @@
 use std::time::Duration;
 
 use contract::launch::LaunchSpec;
-use harness::Shell;
 
 use crate::report::{Subject, FLOOR, MIGRATE_POLL};
+use crate::shells::ToLaunch;
 use crate::{first_lines, references, say, shells};
 
 /// Runs every subject not skipped, paired with its shell in `to_launch` (`None` for a reference).
 pub fn run(
     subjects: &mut [Subject],
-    to_launch: &[Option<Shell>],
+    to_launch: &[Option<ToLaunch>],
     backend: &LaunchSpec,
     runs: usize,
     settle: Duration,
@@ -26,9 +26,10 @@ pub fn run(
             let result = match subject.name.as_str() {
                 FLOOR => references::run_floor(backend, settle),
                 MIGRATE_POLL => references::run_migrate_then_poll(backend, settle),
-                _ => {
-                    shells::run_shell(shell.as_ref().expect("a shell subject has a shell"), settle)
-                }
+                _ => shells::run_shell(
+                    shell.as_ref().expect("a shell subject has what to launch"),
+                    settle,
+                ),
             };
             let what = if warm {
                 "warm-up".to_string()

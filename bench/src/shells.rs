@@ -1,7 +1,7 @@
 //! Timing one cold launch of a shell: spawn → splash → backend ready → first paint from its events
 //! file, the tree's memory after the page loaded, then quit → shutdown_complete → all gone.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use harness::events::{self, Event};
@@ -14,6 +14,19 @@ use crate::{births, first_lines};
 
 /// A safety net only: the bench quits each shell itself with SIGTERM once memory is measured.
 const AUTOQUIT_MS: u64 = 120_000;
+
+/// What the bench launches for a shell row: the shell, and for a packaged app what its launch
+/// adds.
+pub struct ToLaunch {
+    pub shell: Shell,
+    /// Set for the launch (a packaged app: `PATH` with no Python on it).
+    pub env: Vec<(String, String)>,
+    /// A packaged app: its web role must run from under this dir (its unpacked runtime), or the
+    /// run fails: a shell that fell back to another runtime is not the packaged app.
+    pub runtime_dir: Option<PathBuf>,
+    /// Keeps an unpacked installer on disk until the run ends.
+    pub _unpacked: Option<tempfile::TempDir>,
+}
 
 /// Polls the events file, remembering when each line was first seen.
 struct Watcher {
@@ -49,10 +62,14 @@ impl Watcher {
     }
 }
 
-pub fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
+pub fn run_shell(target: &ToLaunch, settle: Duration) -> Result<Sample, String> {
     let mut births = births::Births::before_launch();
-    let mut launch = Launch::start(shell, LaunchOptions::default().autoquit_ms(AUTOQUIT_MS))
-        .map_err(|e| first_lines(&e.to_string(), 3))?;
+    let mut opts = LaunchOptions::default().autoquit_ms(AUTOQUIT_MS);
+    for (k, v) in &target.env {
+        opts = opts.env(k, v);
+    }
+    let mut launch =
+        Launch::start(&target.shell, opts).map_err(|e| first_lines(&e.to_string(), 3))?;
     let spawned = launch.started;
     let mut w = Watcher {
         events: Vec::new(),
@@ -89,6 +106,23 @@ pub fn run_shell(shell: &Shell, settle: Duration) -> Result<Sample, String> {
             ));
         }
         std::thread::sleep(POLL);
+    }
+    if let Some(dir) = &target.runtime_dir {
+        let web = launch.web_processes();
+        if !web
+            .iter()
+            .any(|p| p.cmd.first().is_some_and(|c| Path::new(c).starts_with(dir)))
+        {
+            let cmds: Vec<String> = web.iter().map(|p| p.cmd.join(" ")).collect();
+            return Err(format!(
+                "the web role did not run the unpacked runtime: {}",
+                if cmds.is_empty() {
+                    "no desktop_serve process".into()
+                } else {
+                    cmds.join("; ")
+                }
+            ));
+        }
     }
     // Memory once the page has loaded and the worker runs.
     std::thread::sleep(settle);

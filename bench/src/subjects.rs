@@ -1,5 +1,6 @@
 //! The subjects of a run: every shell with a descriptor (built, the binary to time picked, its
-//! sizes recorded), then the two references.
+//! sizes recorded), each followed by its packaged app where `just package` built one, then the
+//! two references.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -8,31 +9,57 @@ use harness::descriptor::ShellSpec;
 use harness::{prebuild, Shell};
 
 use crate::cli::Args;
-use crate::report::{Artifact, Subject, FLOOR, MIGRATE_POLL};
+use crate::packaged;
+use crate::report::{Artifact, Subject, SubjectKind, FLOOR, MIGRATE_POLL};
+use crate::shells::ToLaunch;
 use crate::{first_lines, say};
 
-/// Every wanted shell (prepared, or skipped with the reason) and reference, in table order, each
-/// with the shell to launch (`None` for a reference or a skipped shell).
+/// Every wanted shell (prepared, or skipped with the reason), packaged app and reference, in
+/// table order, each with what to launch (`None` for a reference or a skipped subject).
 pub fn prepare(
     ws: &Path,
     specs: Vec<ShellSpec>,
     args: &Args,
-) -> (Vec<Subject>, Vec<Option<Shell>>) {
+) -> (Vec<Subject>, Vec<Option<ToLaunch>>) {
     let wanted = |name: &str| {
         args.only
             .as_ref()
             .is_none_or(|o| o.iter().any(|n| n == name))
     };
-    let mut subjects: Vec<Subject> = Vec::new();
-    let mut shells: Vec<Option<Shell>> = Vec::new();
-    for spec in specs.into_iter().filter(|s| wanted(&s.name)) {
-        let (subject, shell) = prepare_shell(ws, spec, args);
+    let target = harness::descriptor::target_dir(ws);
+    if args.package {
+        if let Err(e) = packaged::build(ws, args.release) {
+            say(&e);
+        }
+    }
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let mut rows: Vec<(Subject, Option<ToLaunch>)> = Vec::new();
+    for spec in specs.iter().filter(|s| wanted(&s.name)) {
+        let (subject, shell) = prepare_shell(ws, spec.clone(), &names, args);
+        let launch = shell.map(|shell| ToLaunch {
+            shell,
+            env: Vec::new(),
+            runtime_dir: None,
+            _unpacked: None,
+        });
+        rows.push((subject, launch));
+    }
+    // Each packaged app right after its shell's dev-mode row (or last, without one).
+    for (subject, launch) in packaged::prepare(&target, &specs, args.only.as_deref()) {
+        let shell = subject.packages.as_deref();
+        let after = rows
+            .iter()
+            .rposition(|(s, _)| Some(s.name.as_str()) == shell || s.packages.as_deref() == shell);
+        let at = after.map_or(rows.len(), |i| i + 1);
+        rows.insert(at, (subject, launch));
+    }
+    let (mut subjects, mut shells): (Vec<Subject>, Vec<Option<ToLaunch>>) =
+        rows.into_iter().unzip();
+    for subject in &subjects {
         match &subject.skipped {
             Some(why) => say(&format!("{}: skipped: {why}", subject.name)),
             None => say(&format!("{}: timing {}", subject.name, subject.description)),
         }
-        subjects.push(subject);
-        shells.push(shell);
     }
     for (name, label, desc) in [
         (
@@ -47,7 +74,7 @@ pub fn prepare(
         ),
     ] {
         if wanted(name) {
-            subjects.push(Subject::new(name, label, "reference", desc));
+            subjects.push(Subject::new(name, label, SubjectKind::Reference, desc));
             shells.push(None);
         }
     }
@@ -105,9 +132,17 @@ fn artifact(p: &Path) -> Option<Artifact> {
     })
 }
 
-/// A package built for the shell: Tauri's bundles under `<target>/release/bundle/`, or a
-/// `dist/` or `out/` folder in the shell's own dir. The largest matching file.
-fn find_package(spec: &ShellSpec) -> Option<Artifact> {
+/// A package built for the shell: its `.deb` from `just package` (`<target>/package/`), else
+/// Tauri's bundles under `<target>/release/bundle/`, or a `dist/` or `out/` folder in the
+/// shell's own dir, the largest matching file.
+fn find_package(spec: &ShellSpec, shells: &[&str]) -> Option<Artifact> {
+    let dir = packaged::package_dir(&spec.placeholders.target_dir);
+    if let Some((deb, _)) = packaged::debs(&dir, shells)
+        .into_iter()
+        .find(|(_, shell)| *shell == spec.name)
+    {
+        return artifact(&deb);
+    }
     let mut dirs = Vec::new();
     if spec.dir.join("tauri.conf.json").is_file() {
         let bundle = spec.placeholders.target_dir.join("release").join("bundle");
@@ -137,11 +172,16 @@ fn find_package(spec: &ShellSpec) -> Option<Artifact> {
 }
 
 /// Prepares one shell: builds it, picks the binary to time, records its sizes.
-fn prepare_shell(ws: &Path, spec: ShellSpec, args: &Args) -> (Subject, Option<Shell>) {
+fn prepare_shell(
+    ws: &Path,
+    spec: ShellSpec,
+    shells: &[&str],
+    args: &Args,
+) -> (Subject, Option<Shell>) {
     let mut subject = Subject::new(
         &spec.name,
         &spec.label,
-        "shell",
+        SubjectKind::Shell,
         &spec.command_template.join(" "),
     );
     let pkg = cargo_package(&spec);
@@ -189,7 +229,7 @@ fn prepare_shell(ws: &Path, spec: ShellSpec, args: &Args) -> (Subject, Option<Sh
         },
         None => notes.push("no cargo binary".into()),
     }
-    subject.package = find_package(&spec);
+    subject.package = find_package(&spec, shells);
     if !notes.is_empty() {
         subject.size_note = Some(notes.join("; "));
     }

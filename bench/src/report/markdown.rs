@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Artifact, Metric, Results};
+use super::metric::Metric;
+use super::model::{Artifact, Results};
 use crate::stats::Summary;
 
 pub(super) fn fmt_num(v: f64, unit: &str) -> String {
@@ -104,8 +105,9 @@ pub fn markdown(r: &Results) -> String {
     }
     let _ = writeln!(
         out,
-        "\n× floor: the row's first paint (shells) or first health 200 (references) over the floor's median first health 200."
+        "\n× floor: the row's first paint (shells, packaged apps) or first health 200 (references) over the floor's median first health 200."
     );
+    super::sizes::sizes_markdown(&mut out, r);
     for s in r.subjects.iter().filter(|s| !s.failures.is_empty()) {
         let _ = writeln!(
             out,

@@ -1,15 +1,17 @@
 //! Results: the data model, the targets, the Markdown table, the JSON and the SVG chart.
 
 mod markdown;
+mod metric;
 mod model;
 mod panel;
+mod sizes;
 mod svg;
 mod targets;
 
 use std::path::Path;
 
 pub use markdown::markdown;
-pub use model::{Artifact, Results, Sample, Subject, FLOOR, MIGRATE_POLL};
+pub use model::{Artifact, Results, Sample, Subject, SubjectKind, FLOOR, MIGRATE_POLL};
 pub use svg::svg;
 
 /// How the numbers were taken, for results.json's `method`.
@@ -22,6 +24,8 @@ pub const METHOD: &[&str] = &[
     "Quit: SIGTERM to the shell (floor: its lifeline stdin is closed; migrate-then-poll: SIGTERM to waitress). quit → shutdown_complete from the events file; quit → all gone is when every process of the launch is gone from /proc (zombies count as gone) and no process carries the marker, polled every 4 ms.",
     "floor: `python manage.py desktop_serve` alone with the same interpreter, settings and env as the shells' supervisor gives it (token, fresh app-data dir); time from spawn to the first 200 of GET /health/ (with the token) on the port from its handshake line, polled every 4 ms.",
     "migrate-then-poll: `python manage.py migrate --noinput` as its own process, then `python -m waitress --listen=127.0.0.1:<port chosen by the parent> flying_stable.wsgi:application` with the same settings and token, then GET /health/ every 250 ms until 200; time from the migrate spawn.",
+    "Packaged apps: every .deb in <target>/package/ (`just package`) is unpacked once with `dpkg-deb -x` into a temp dir (nothing is installed into the system) and its usr/bin program is launched from there like a shell, with cwd in that temp dir and PATH set to an empty dir, so no Python is on PATH; the shell finds the runtime in its own bundle (Tauri: ../lib/<product>/runtime) and runs it in packaged mode. A run whose desktop_serve process does not run from the unpacked runtime fails. The .deb's shell build profile is the one of Tauri's bundle dir holding a byte-identical copy.",
+    "Package sizes: the .deb's bytes; installed = its control file's Installed-Size (KiB) × 1024; runtime = the sum of desktop-runtime.json's file sizes, split by component from each file's path (shared libraries by name; under _internal/: base_library.zip and pythonX.Y/ are the stdlib, django/ and its dist-info Django, a folder with a matching *.dist-info third-party, any other folder the project's; the roles' program, which carries the PYZ bytecode archive of every module, on its own).",
     "Sizes: the release binary from `cargo build --release -p <pkg>` (the package named in the descriptor's build step); a package where one was built (Tauri's target/release/bundle, or a dist/ folder), else n/a.",
 ];
 
@@ -66,17 +70,22 @@ pub(crate) mod fixture {
     }
 
     pub(crate) fn results() -> Results {
-        let mut floor = Subject::new(FLOOR, "floor", "reference", "");
+        let mut floor = Subject::new(FLOOR, "floor", SubjectKind::Reference, "");
         floor.samples = vec![
             sample(400.0, None),
             sample(420.0, None),
             sample(380.0, None),
         ];
-        let mut wry = Subject::new("wry", "wry", "shell", "");
+        let mut wry = Subject::new("wry", "wry", SubjectKind::Shell, "");
         wry.samples = vec![sample(450.0, Some(600.0)), sample(470.0, Some(640.0))];
-        let mut mp = Subject::new(MIGRATE_POLL, "migrate-then-poll", "reference", "");
+        let mut mp = Subject::new(
+            MIGRATE_POLL,
+            "migrate-then-poll",
+            SubjectKind::Reference,
+            "",
+        );
         mp.samples = vec![sample(900.0, None)];
-        let mut gone = Subject::new("tauri", "Tauri", "shell", "");
+        let mut gone = Subject::new("tauri", "Tauri", SubjectKind::Shell, "");
         gone.skipped = Some("build failed | see log".into());
         let mut r = Results {
             generated_unix: 0,

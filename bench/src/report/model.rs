@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::metric::Metric;
+use crate::package_size::PackageSizes;
 use crate::stats::{summarize, Summary};
 
 /// One run of one subject. Times in ms from the spawn (or from the quit request), memory in MB
@@ -30,93 +32,6 @@ pub struct Sample {
     pub start_offset_ms: Option<f64>,
 }
 
-/// The metrics of a sample, in table order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Metric {
-    Splash,
-    Ready,
-    Paint,
-    QuitShutdown,
-    QuitGone,
-    Rss,
-    Pss,
-    Processes,
-    WebProcesses,
-}
-
-impl Metric {
-    pub const ALL: [Metric; 9] = [
-        Metric::Splash,
-        Metric::Ready,
-        Metric::Paint,
-        Metric::QuitShutdown,
-        Metric::QuitGone,
-        Metric::Rss,
-        Metric::Pss,
-        Metric::Processes,
-        Metric::WebProcesses,
-    ];
-
-    /// Its key in `summary` (results.json) and its field in [`Sample`].
-    pub fn key(self) -> &'static str {
-        match self {
-            Metric::Splash => "splash_ms",
-            Metric::Ready => "ready_ms",
-            Metric::Paint => "paint_ms",
-            Metric::QuitShutdown => "quit_shutdown_ms",
-            Metric::QuitGone => "quit_gone_ms",
-            Metric::Rss => "rss_mb",
-            Metric::Pss => "pss_mb",
-            Metric::Processes => "processes",
-            Metric::WebProcesses => "web_processes",
-        }
-    }
-
-    /// Its column header.
-    pub fn header(self) -> &'static str {
-        match self {
-            Metric::Splash => "spawn → splash",
-            Metric::Ready => "spawn → backend ready",
-            Metric::Paint => "spawn → first paint",
-            Metric::QuitShutdown => "quit → shutdown_complete",
-            Metric::QuitGone => "quit → all gone",
-            Metric::Rss => "tree RSS",
-            Metric::Pss => "tree PSS",
-            Metric::Processes => "processes",
-            Metric::WebProcesses => "web processes by first paint",
-        }
-    }
-
-    /// `ms`, `MB`, or empty for a count.
-    pub fn unit(self) -> &'static str {
-        match self {
-            Metric::Splash
-            | Metric::Ready
-            | Metric::Paint
-            | Metric::QuitShutdown
-            | Metric::QuitGone => "ms",
-            Metric::Rss | Metric::Pss => "MB",
-            Metric::Processes | Metric::WebProcesses => "",
-        }
-    }
-}
-
-impl Sample {
-    pub fn get(&self, metric: Metric) -> Option<f64> {
-        match metric {
-            Metric::Splash => self.splash_ms,
-            Metric::Ready => self.ready_ms,
-            Metric::Paint => self.paint_ms,
-            Metric::QuitShutdown => self.quit_shutdown_ms,
-            Metric::QuitGone => self.quit_gone_ms,
-            Metric::Rss => self.rss_mb,
-            Metric::Pss => self.pss_mb,
-            Metric::Processes => self.processes,
-            Metric::WebProcesses => self.web_processes,
-        }
-    }
-}
-
 /// A file on disk and its size.
 #[derive(Debug, Clone, Serialize)]
 pub struct Artifact {
@@ -124,13 +39,31 @@ pub struct Artifact {
     pub bytes: u64,
 }
 
-/// One row of the results: a shell or a reference.
+/// What a row measures (results.json's `kind`: `shell`, `packaged` or `reference`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubjectKind {
+    /// A shell from its descriptor, in dev mode (the project's venv).
+    Shell,
+    /// An installer, unpacked and launched as installed: the shell with its bundled runtime.
+    Packaged,
+    /// The floor or migrate-then-poll: the backend alone.
+    Reference,
+}
+
+impl SubjectKind {
+    /// Whether the row opens a window (it has splash, backend ready and first paint).
+    pub fn is_app(self) -> bool {
+        matches!(self, SubjectKind::Shell | SubjectKind::Packaged)
+    }
+}
+
+/// One row of the results: a shell, a packaged app or a reference.
 #[derive(Debug, Clone, Serialize)]
 pub struct Subject {
     pub name: String,
     pub label: String,
-    /// `shell` or `reference`.
-    pub kind: String,
+    pub kind: SubjectKind,
     pub description: String,
     /// Why the subject was not measured at all.
     pub skipped: Option<String>,
@@ -142,14 +75,18 @@ pub struct Subject {
     pub package: Option<Artifact>,
     /// What the size columns mean for this subject ("not built", "debug binary", ...).
     pub size_note: Option<String>,
+    /// A packaged subject: the descriptor name of the shell it packages (its dev-mode row).
+    pub packages: Option<String>,
+    /// A packaged subject: the installer's, the installed and the runtime's sizes.
+    pub package_sizes: Option<PackageSizes>,
 }
 
 impl Subject {
-    pub fn new(name: &str, label: &str, kind: &str, description: &str) -> Self {
+    pub fn new(name: &str, label: &str, kind: SubjectKind, description: &str) -> Self {
         Subject {
             name: name.into(),
             label: label.into(),
-            kind: kind.into(),
+            kind,
             description: description.into(),
             skipped: None,
             failures: Vec::new(),
@@ -158,6 +95,8 @@ impl Subject {
             binary: None,
             package: None,
             size_note: None,
+            packages: None,
+            package_sizes: None,
         }
     }
 

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use super::model::{Metric, Results, Subject};
+use super::metric::Metric;
+use super::model::{Results, Subject};
 use super::panel::{esc, panel_svg, Bar, Panel, Row, WIDTH};
 
 const C_READY: &str = "#7fa7d9";
@@ -43,7 +44,7 @@ pub fn svg(r: &Results) -> String {
         let ready = sum(s, Metric::Ready);
         let paint = sum(s, Metric::Paint);
         let mut bars = Vec::new();
-        let (end, whisker) = if s.kind == "shell" {
+        let (end, whisker) = if s.kind.is_app() {
             if let Some(rd) = ready {
                 bars.push(Bar {
                     start: 0.0,

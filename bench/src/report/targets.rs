@@ -1,7 +1,8 @@
 //! The headline ratios and the targets (reported, never asserted), from the summaries.
 //! The targets are data: [`TARGETS`] (issue 6's, with the webview shells' set by issue 14).
 
-use super::model::{Metric, Results, Target, MIGRATE_POLL};
+use super::metric::Metric;
+use super::model::{Results, SubjectKind, Target, MIGRATE_POLL};
 
 /// What a target bounds: a subject's median over the floor's, or the median itself.
 #[derive(Debug, Clone, Copy)]
@@ -113,7 +114,7 @@ impl Results {
         for s in self
             .subjects
             .iter()
-            .filter(|s| s.kind == "shell" && s.skipped.is_none())
+            .filter(|s| s.kind.is_app() && s.skipped.is_none())
         {
             if let (Some(p), Some(f)) = (s.median(Metric::Paint), floor) {
                 headline.push(format!(
@@ -123,6 +124,35 @@ impl Results {
                     p.round(),
                     f.round()
                 ));
+            }
+            if let Some(dev) = s
+                .packages
+                .as_deref()
+                .filter(|_| s.kind == SubjectKind::Packaged)
+                .and_then(|d| self.subject(d))
+            {
+                let vs = |m: Metric| {
+                    let (p, d) = (s.median(m)?, dev.median(m)?);
+                    Some(format!(
+                        "{} {:.2}× ({} ms vs {} ms)",
+                        m.header().trim_start_matches("spawn → "),
+                        p / d,
+                        p.round(),
+                        d.round()
+                    ))
+                };
+                let parts: Vec<String> = [Metric::Ready, Metric::Paint]
+                    .into_iter()
+                    .filter_map(vs)
+                    .collect();
+                if !parts.is_empty() {
+                    headline.push(format!(
+                        "{} / {} (dev): {}",
+                        s.label,
+                        dev.label,
+                        parts.join(", ")
+                    ));
+                }
             }
             targets.extend(
                 TARGETS
@@ -144,7 +174,7 @@ impl Results {
             for s in self
                 .subjects
                 .iter()
-                .filter(|s| s.kind == "shell" && s.skipped.is_none())
+                .filter(|s| s.kind.is_app() && s.skipped.is_none())
             {
                 if let Some(r) = s.median(Metric::Ready) {
                     headline.push(format!(
@@ -193,9 +223,9 @@ mod tests {
 
     #[test]
     fn backend_ready_is_judged_against_the_headless_shells() {
-        use super::super::model::{Sample, Subject};
+        use super::super::model::{Sample, Subject, SubjectKind};
         let mut r = results();
-        let mut headless = Subject::new("headless", "headless", "shell", "");
+        let mut headless = Subject::new("headless", "headless", SubjectKind::Shell, "");
         headless.samples = vec![Sample {
             ready_ms: Some(400.0),
             paint_ms: Some(420.0),

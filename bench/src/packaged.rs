@@ -1,0 +1,354 @@
+//! The packaged subjects: every `.deb` that `just package` left in `<target>/package/`, unpacked
+//! with `dpkg-deb -x` into a temp dir (no root, nothing installed into the system) and launched
+//! from there as installed, with no Python on `PATH`: the shell finds the runtime in its own
+//! bundle and runs it in packaged mode. Each sits next to the dev-mode row of its shell.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use contract::manifest::RuntimeManifest;
+use harness::descriptor::ShellSpec;
+use harness::Shell;
+
+use crate::package_size::{parse_installed_size, PackageSizes, RuntimeSizes};
+use crate::report::{Artifact, Subject, SubjectKind};
+use crate::shells::ToLaunch;
+
+/// `--only packaged` selects every packaged subject; each is named `packaged-<shell>`.
+pub const PACKAGED: &str = "packaged";
+/// The shell `scripts/package.sh` bundles: a `.deb` whose name names no shell is its.
+const DEFAULT_SHELL: &str = "tauri";
+/// The runtime manifest's file name (`contract::manifest`).
+const MANIFEST: &str = "desktop-runtime.json";
+
+/// Where `just package` writes its installers.
+pub fn package_dir(target: &Path) -> PathBuf {
+    target.join("package")
+}
+
+/// The shell a `.deb` packages: a descriptor name that is one `-`-separated word of its file
+/// name (`flying-stable-wry-0.1.1-linux-x86_64.deb` → `wry`), else [`DEFAULT_SHELL`].
+pub fn shell_of(file_name: &str, shells: &[&str]) -> String {
+    let words: Vec<&str> = file_name.trim_end_matches(".deb").split('-').collect();
+    shells
+        .iter()
+        .find(|s| words.contains(s))
+        .map_or(DEFAULT_SHELL, |s| s)
+        .to_string()
+}
+
+/// Every `.deb` in `dir` with the shell it packages, by file name.
+pub fn debs(dir: &Path, shells: &[&str]) -> Vec<(PathBuf, String)> {
+    let mut found: Vec<(PathBuf, String)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "deb"))
+        .map(|p| {
+            let shell = shell_of(&p.file_name().unwrap_or_default().to_string_lossy(), shells);
+            (p, shell)
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// Whether `--only` asks for the packaged subject `name`.
+pub fn wanted(only: Option<&[String]>, name: &str) -> bool {
+    only.is_none_or(|o| o.iter().any(|n| n == name || n == PACKAGED))
+}
+
+/// `scripts/package.sh tauri [--debug]`, matching the bench's profile.
+///
+/// Errors: the script failed (its last lines).
+pub fn build(ws: &Path, release: bool) -> Result<(), String> {
+    let mut cmd = Command::new("bash");
+    cmd.arg(ws.join("scripts").join("package.sh")).arg("tauri");
+    if !release {
+        cmd.arg("--debug");
+    }
+    crate::say(&format!(
+        "scripts/package.sh tauri{} …",
+        if release { "" } else { " --debug" }
+    ));
+    let out = cmd
+        .current_dir(ws)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run scripts/package.sh: {e}"))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    Err(format!(
+        "`scripts/package.sh` failed: {}",
+        lines[lines.len().saturating_sub(3)..].join(" / ")
+    ))
+}
+
+/// The packaged subjects `--only` asks for, each with what to launch (`None`: skipped, with the
+/// reason in the subject). `specs`: every descriptor, for each shell's label and display.
+pub fn prepare(
+    target: &Path,
+    specs: &[ShellSpec],
+    only: Option<&[String]>,
+) -> Vec<(Subject, Option<ToLaunch>)> {
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let dir = package_dir(target);
+    let found = debs(&dir, &names);
+    if found.is_empty() {
+        let name = format!("{PACKAGED}-{DEFAULT_SHELL}");
+        if !wanted(only, &name) {
+            return Vec::new();
+        }
+        let mut s = Subject::new(&name, "Tauri (packaged)", SubjectKind::Packaged, "");
+        s.packages = Some(DEFAULT_SHELL.into());
+        s.skipped = Some(format!(
+            "no .deb in {}: run `just package` first",
+            dir.display()
+        ));
+        return vec![(s, None)];
+    }
+    found
+        .into_iter()
+        .filter(|(_, shell)| wanted(only, &format!("{PACKAGED}-{shell}")))
+        .map(|(deb, shell)| {
+            let spec = specs.iter().find(|s| s.name == shell);
+            let label = spec.map_or(shell.as_str(), |s| s.label.as_str());
+            let mut s = Subject::new(
+                &format!("{PACKAGED}-{shell}"),
+                &format!("{label} (packaged)"),
+                SubjectKind::Packaged,
+                &format!(
+                    "{} unpacked with dpkg-deb -x; its usr/bin program, no Python on PATH",
+                    deb.display()
+                ),
+            );
+            s.packages = Some(shell.clone());
+            match spec.ok_or_else(|| format!("no descriptor for the shell {shell:?}")) {
+                Ok(spec) => match unpack(&deb, spec, target, &mut s) {
+                    Ok(launch) => return (s, Some(launch)),
+                    Err(e) => s.skipped = Some(e),
+                },
+                Err(e) => s.skipped = Some(e),
+            }
+            (s, None)
+        })
+        .collect()
+}
+
+/// Records the sizes, unpacks the `.deb` and makes the shell to launch from it.
+fn unpack(deb: &Path, dev: &ShellSpec, target: &Path, s: &mut Subject) -> Result<ToLaunch, String> {
+    let artifact_bytes = std::fs::metadata(deb).map_err(|e| e.to_string())?.len();
+    s.package = Some(Artifact {
+        path: deb.to_string_lossy().into_owned(),
+        bytes: artifact_bytes,
+    });
+    let installed = dpkg_deb(&["-f", &deb.to_string_lossy(), "Installed-Size"])
+        .and_then(|t| parse_installed_size(&t));
+    let tmp = tempfile::Builder::new()
+        .prefix("bench-packaged-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    let root = tmp.path().join("root");
+    dpkg_deb(&["-x", &deb.to_string_lossy(), &root.to_string_lossy()])?;
+    let program = main_program(&root.join("usr").join("bin"), &dev.name)?;
+    let manifest =
+        find_file(&root, MANIFEST, 6).ok_or_else(|| format!("the .deb holds no {MANIFEST}"))?;
+    let runtime = RuntimeManifest::read(&manifest)
+        .map(|m| RuntimeSizes::of(&m))
+        .map_err(|e| format!("{MANIFEST}: {e}"))?;
+    let build_profile = profile_of(deb, target);
+    let shell_binary_bytes = std::fs::metadata(&program).ok().map(|m| m.len());
+    s.binary = shell_binary_bytes.map(|bytes| Artifact {
+        path: format!(
+            "usr/bin/{}",
+            program.file_name().unwrap_or_default().to_string_lossy()
+        ),
+        bytes,
+    });
+    s.size_note = Some(match &build_profile {
+        Some(p) => format!("the shell in the .deb, {p} build"),
+        None => "the shell in the .deb".into(),
+    });
+    if let Some(p) = &build_profile {
+        s.label = format!("{} (packaged, {p} build)", dev.label);
+    }
+    s.package_sizes = Some(PackageSizes {
+        artifact_bytes,
+        installed_bytes: installed.ok(),
+        shell_binary_bytes,
+        build_profile,
+        runtime: Some(runtime),
+    });
+    // No Python on PATH: an empty dir; the shell spawns WebKit's helpers by absolute path.
+    let no_python = tmp.path().join("empty-path");
+    std::fs::create_dir_all(&no_python).map_err(|e| e.to_string())?;
+    let program_text = program.to_string_lossy().into_owned();
+    let mut spec = dev.clone();
+    spec.name = s.name.clone();
+    spec.label = s.label.clone();
+    // Its cwd: outside the checkout, so no desktop.toml above it could put it in dev mode.
+    spec.dir = tmp.path().to_path_buf();
+    spec.build = None;
+    spec.program = program.clone();
+    spec.args = Vec::new();
+    spec.command_template = vec![program_text];
+    let runtime_dir = manifest
+        .parent()
+        .and_then(|d| d.canonicalize().ok())
+        .ok_or("the runtime dir is unreadable")?;
+    Ok(ToLaunch {
+        shell: Shell {
+            spec,
+            unavailable: None,
+        },
+        env: vec![("PATH".into(), no_python.to_string_lossy().into_owned())],
+        runtime_dir: Some(runtime_dir),
+        _unpacked: Some(tmp),
+    })
+}
+
+/// Runs `dpkg-deb <args>`; its stdout.
+///
+/// Errors: no dpkg-deb (not Debian or Ubuntu), or it failed (its stderr).
+fn dpkg_deb(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("dpkg-deb")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("needs dpkg-deb (Debian, Ubuntu): {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "dpkg-deb {}: {}",
+            args[0],
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The app's executable in `bin`: the only file, else the one named after the shell, else the
+/// largest.
+fn main_program(bin: &Path, shell: &str) -> Result<PathBuf, String> {
+    let mut files: Vec<(u64, PathBuf)> = std::fs::read_dir(bin)
+        .map_err(|e| format!("the .deb has no usr/bin: {e}"))?
+        .flatten()
+        .filter_map(|e| Some((e.metadata().ok()?.len(), e.path())))
+        .filter(|(_, p)| p.is_file())
+        .collect();
+    if let Some(i) = files.iter().position(|(_, p)| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(shell))
+    }) {
+        return Ok(files.swap_remove(i).1);
+    }
+    files.sort();
+    files
+        .pop()
+        .map(|(_, p)| p)
+        .ok_or_else(|| "the .deb's usr/bin is empty".into())
+}
+
+/// The first file called `name` under `dir`, at most `depth` levels down.
+fn find_file(dir: &Path, name: &str, depth: usize) -> Option<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    if let Some(hit) = entries
+        .iter()
+        .find(|p| p.is_file() && p.file_name().is_some_and(|n| n == name))
+    {
+        return Some(hit.clone());
+    }
+    if depth == 0 {
+        return None;
+    }
+    entries
+        .iter()
+        .filter(|p| p.is_dir())
+        .find_map(|d| find_file(d, name, depth - 1))
+}
+
+/// `debug` or `release`: which of Tauri's bundle dirs (`<target>/<profile>/bundle/deb/`) holds
+/// a byte-identical copy of the `.deb` (`scripts/package.sh` copies it from there).
+fn profile_of(deb: &Path, target: &Path) -> Option<String> {
+    let len = std::fs::metadata(deb).ok()?.len();
+    let bytes = std::fs::read(deb).ok()?;
+    ["release", "debug"].into_iter().find_map(|profile| {
+        let dir = target.join(profile).join("bundle").join("deb");
+        std::fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() == len))
+            .any(|p| std::fs::read(p).is_ok_and(|b| b == bytes))
+            .then(|| profile.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deb_belongs_to_the_shell_its_name_names() {
+        let shells = ["headless", "tauri", "wry", "electron"];
+        assert_eq!(
+            shell_of("flying-stable-0.1.1-linux-x86_64.deb", &shells),
+            "tauri"
+        );
+        assert_eq!(
+            shell_of("flying-stable-wry-0.1.1-linux-x86_64.deb", &shells),
+            "wry"
+        );
+        assert_eq!(
+            shell_of("wry_flying-stable-0.1.1.deb", &shells),
+            "tauri",
+            "a whole word only"
+        );
+    }
+
+    #[test]
+    fn only_packaged_selects_every_packaged_subject() {
+        let only = vec!["packaged".to_string(), "floor".to_string()];
+        assert!(wanted(Some(&only), "packaged-tauri"));
+        assert!(wanted(Some(&only), "packaged-wry"));
+        assert!(wanted(None, "packaged-wry"));
+        let one = vec!["packaged-wry".to_string()];
+        assert!(!wanted(Some(&one), "packaged-tauri"));
+        assert!(wanted(Some(&one), "packaged-wry"));
+    }
+
+    #[test]
+    fn finds_the_debs_and_the_manifest() {
+        let d = tempfile::tempdir().unwrap();
+        for f in ["b-wry-1.deb", "a-1.deb", "SHA256SUMS", "x.tar.gz"] {
+            std::fs::write(d.path().join(f), b"x").unwrap();
+        }
+        let found = debs(d.path(), &["tauri", "wry"]);
+        let got: Vec<(String, &str)> = found
+            .iter()
+            .map(|(p, s)| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    s.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [("a-1.deb".into(), "tauri"), ("b-wry-1.deb".into(), "wry")]
+        );
+        let rt = d.path().join("usr/lib/Flying Stable/runtime");
+        std::fs::create_dir_all(&rt).unwrap();
+        std::fs::write(rt.join(MANIFEST), b"{}").unwrap();
+        assert_eq!(find_file(d.path(), MANIFEST, 6), Some(rt.join(MANIFEST)));
+        assert_eq!(find_file(d.path(), MANIFEST, 2), None, "deeper than asked");
+    }
+}

@@ -109,10 +109,13 @@ pub fn run_shell(target: &ToLaunch, settle: Duration) -> Result<Sample, String> 
     }
     if let Some(dir) = &target.runtime_dir {
         let web = launch.web_processes();
-        if !web
-            .iter()
-            .any(|p| p.cmd.first().is_some_and(|c| Path::new(c).starts_with(dir)))
-        {
+        // The shell may name it through `..` (wry: `usr/bin/../lib/<app>/runtime`).
+        let under = |c: &String| {
+            let p = Path::new(c);
+            p.canonicalize()
+                .map_or(p.starts_with(dir), |p| p.starts_with(dir))
+        };
+        if !web.iter().any(|p| p.cmd.first().is_some_and(under)) {
             let cmds: Vec<String> = web.iter().map(|p| p.cmd.join(" ")).collect();
             return Err(format!(
                 "the web role did not run the unpacked runtime: {}",

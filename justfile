@@ -81,7 +81,8 @@ conformance:
     cargo build --workspace --bins
     cargo test -p conformance
 
-# Benchmark every shell with a descriptor against the floor, e.g. `just bench --runs 3`
+# Benchmark every shell with a descriptor against the floor, e.g. `just bench --runs 3`, and the
+# .deb from `just package` unpacked and run with no Python next to dev mode, with its sizes
 # (writes docs/benchmarks/; method: docs/performance.md; `--help` lists the options).
 bench *args: setup
     cargo build -p bench

@@ -40,7 +40,7 @@ fn main() {
 
     let profile = if args.release { "release" } else { "debug" };
     let mut results = report::Results::new(args.runs, args.settle_ms, profile, machine, subjects);
-    results.redact_paths(&ws, &descriptor::target_dir(&ws));
+    results.redact_paths(&ws, &descriptor::target_dir(&ws), &std::env::temp_dir());
     results.derive();
     let md = report::markdown(&results);
     println!("\n{md}");

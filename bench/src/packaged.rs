@@ -34,6 +34,11 @@ pub fn wanted(only: Option<&[String]>, name: &str) -> bool {
     only.is_none_or(|o| o.iter().any(|n| n == name || n == PACKAGED))
 }
 
+/// Whether `--only` asks for any packaged subject.
+pub fn wants_any(only: Option<&[String]>) -> bool {
+    only.is_none_or(|o| o.iter().any(|n| n.starts_with(PACKAGED)))
+}
+
 /// `scripts/package.sh tauri [--debug]`, matching the bench's profile.
 ///
 /// Errors: the script failed (its last lines).
@@ -199,5 +204,7 @@ mod tests {
         let one = vec!["packaged-wry".to_string()];
         assert!(!wanted(Some(&one), "packaged-tauri"));
         assert!(wanted(Some(&one), "packaged-wry"));
+        assert!(wants_any(Some(&one)) && wants_any(None));
+        assert!(!wants_any(Some(&["tauri".to_string()])));
     }
 }

@@ -27,7 +27,7 @@ pub fn prepare(
             .is_none_or(|o| o.iter().any(|n| n == name))
     };
     let target = harness::descriptor::target_dir(ws);
-    if args.package {
+    if args.package && packaged::wants_any(args.only.as_deref()) {
         if let Err(e) = packaged::build(ws, args.release) {
             say(&e);
         }

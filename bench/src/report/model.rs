@@ -177,14 +177,17 @@ impl Results {
     }
 
     /// Replaces the machine's own paths in every subject's text and artifact paths: the cargo
-    /// target dir by `<target>`, then the workspace by `<workspace>` (committed results carry
-    /// no path of the machine that produced them).
-    pub fn redact_paths(&mut self, workspace: &Path, target: &Path) {
+    /// target dir by `<target>`, then the workspace by `<workspace>`, then the temp dir (where
+    /// launches and unpacked packages live) by `<tmp>` (committed results carry no path of the
+    /// machine that produced them).
+    pub fn redact_paths(&mut self, workspace: &Path, target: &Path, tmp: &Path) {
         let (target, workspace) = (target.to_string_lossy(), workspace.to_string_lossy());
+        let tmp = format!("{}/", tmp.to_string_lossy().trim_end_matches('/'));
         let redact = |s: &mut String| {
             *s = s
                 .replace(&*target, "<target>")
                 .replace(&*workspace, "<workspace>")
+                .replace(&tmp, "<tmp>/")
         };
         for subject in &mut self.subjects {
             redact(&mut subject.description);
@@ -225,11 +228,20 @@ mod tests {
             bytes: 1,
         });
         r.subjects[1].failures = vec!["/opt/t/x failed in /home/ci/ws/backend".into()];
-        r.redact_paths(Path::new("/home/ci/ws"), Path::new("/opt/t"));
+        r.subjects[1].skipped = Some("ran /var/tmp/bench-packaged-x/root/usr/bin/a".into());
+        r.redact_paths(
+            Path::new("/home/ci/ws"),
+            Path::new("/opt/t"),
+            Path::new("/var/tmp"),
+        );
         let json = serde_json::to_string(&r).unwrap();
         assert!(
-            !json.contains("/home/ci") && !json.contains("/opt/t"),
+            !json.contains("/home/ci") && !json.contains("/opt/t") && !json.contains("/var/tmp"),
             "{json}"
+        );
+        assert_eq!(
+            r.subjects[1].skipped.as_deref(),
+            Some("ran <tmp>/bench-packaged-x/root/usr/bin/a")
         );
         assert_eq!(
             r.subjects[1].description,

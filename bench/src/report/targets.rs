@@ -146,12 +146,7 @@ impl Results {
                     .filter_map(vs)
                     .collect();
                 if !parts.is_empty() {
-                    headline.push(format!(
-                        "{} / {} (dev): {}",
-                        s.label,
-                        dev.label,
-                        parts.join(", ")
-                    ));
+                    headline.push(format!("{} ÷ {}: {}", s.label, dev.label, parts.join(", ")));
                 }
             }
             targets.extend(
@@ -251,5 +246,33 @@ mod tests {
             .find(|t| t.subject == "headless" && t.what.contains("PSS"))
             .unwrap();
         assert!(!pss.met, "160 MB > 150 MB");
+    }
+
+    #[test]
+    fn a_packaged_row_is_compared_with_its_dev_row() {
+        use super::super::model::{Sample, Subject, SubjectKind};
+        let mut r = results();
+        let mut p = Subject::new("packaged-wry", "wry (packaged)", SubjectKind::Packaged, "");
+        p.packages = Some("wry".into());
+        p.samples = vec![Sample {
+            ready_ms: Some(506.0),
+            paint_ms: Some(930.0),
+            ..Default::default()
+        }];
+        p.summarize();
+        r.subjects.push(p);
+        r.derive();
+        assert!(
+            r.headline.iter().any(|h| h
+                == "wry (packaged) ÷ wry: backend ready 1.10× (506 ms vs 460 ms), first paint 1.50× (930 ms vs 620 ms)"),
+            "{:#?}",
+            r.headline
+        );
+        assert!(
+            !r.targets
+                .iter()
+                .any(|t| t.subject == "packaged-wry" && t.what.contains("PSS")),
+            "the shells' targets name dev rows only"
+        );
     }
 }

@@ -176,6 +176,8 @@ fn unpack(deb: &Path, dev: &ShellSpec, target: &Path, s: &mut Subject) -> Result
     spec.program = program.clone();
     spec.args = Vec::new();
     spec.command_template = vec![program_text];
+    spec.host_template = None;
+    spec.packaged = true;
     let runtime_dir = manifest
         .parent()
         .and_then(|d| d.canonicalize().ok())

@@ -26,6 +26,9 @@ pub fn prepare(
             .as_ref()
             .is_none_or(|o| o.iter().any(|n| n == name))
     };
+    // The conformance suite's installed-package rows (`packaged = true`, e.g. tauri-deb) need
+    // the .deb installed with dpkg; the packaged rows below time the same .deb unpacked.
+    let specs: Vec<ShellSpec> = specs.into_iter().filter(|s| !s.packaged).collect();
     let target = harness::descriptor::target_dir(ws);
     if args.package && packaged::wants_any(args.only.as_deref()) {
         if let Err(e) = packaged::build(ws, args.release) {

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use harness::events::{self, Event};
+use harness::events::{self, EventKind, Line};
+use harness::Event;
 use harness::{Launch, LaunchOptions, Shell};
 
 use crate::mem::{kb_to_mb, tree_mem};
@@ -30,13 +31,13 @@ pub struct ToLaunch {
 
 /// Polls the events file, remembering when each line was first seen.
 struct Watcher {
-    events: Vec<Event>,
+    events: Vec<Line>,
     seen: Vec<Instant>,
 }
 
 impl Watcher {
     fn poll(&mut self, path: &Path) -> Result<(), String> {
-        let ev = events::read(path)?;
+        let ev = events::lines(path)?;
         let now = Instant::now();
         while self.seen.len() < ev.len() {
             self.seen.push(now);
@@ -45,8 +46,8 @@ impl Watcher {
         Ok(())
     }
 
-    fn find(&self, name: &str) -> Option<&Event> {
-        self.events.iter().find(|e| e.name == name)
+    fn find(&self, kind: EventKind) -> Option<&Line> {
+        self.events.iter().find(|e| e.event.kind() == kind)
     }
 
     /// The delay from the spawn to the shell's `t_ms = 0`: each line was written at
@@ -80,13 +81,12 @@ pub fn run_shell(target: &ToLaunch, settle: Duration) -> Result<Sample, String> 
     loop {
         w.poll(&path)?;
         births.poll(launch.pid(), spawned);
-        if let Some(e) = w.find("startup_failed") {
-            return Err(format!(
-                "startup_failed: {}",
-                e.str("message").unwrap_or("?")
-            ));
+        if let Some(Event::StartupFailed { message, .. }) =
+            w.find(EventKind::StartupFailed).map(|e| &e.event)
+        {
+            return Err(format!("startup_failed: {message}"));
         }
-        if w.find("window_loaded").is_some() {
+        if w.find(EventKind::WindowLoaded).is_some() {
             break;
         }
         if let Some(status) = launch.try_exit() {
@@ -94,7 +94,7 @@ pub fn run_shell(target: &ToLaunch, settle: Duration) -> Result<Sample, String> 
             let last = stderr.lines().rev().find(|l| !l.trim().is_empty());
             return Err(format!(
                 "the shell exited ({status}) before window_loaded; events: {}; stderr: {}",
-                events::summary(&w.events),
+                events::describe(&w.events),
                 last.unwrap_or("(empty)")
             ));
         }
@@ -102,7 +102,7 @@ pub fn run_shell(target: &ToLaunch, settle: Duration) -> Result<Sample, String> 
             return Err(format!(
                 "no window_loaded within {} s; events: {}",
                 START_TIMEOUT.as_secs(),
-                events::summary(&w.events)
+                events::describe(&w.events)
             ));
         }
         std::thread::sleep(POLL);
@@ -160,13 +160,13 @@ pub fn run_shell(target: &ToLaunch, settle: Duration) -> Result<Sample, String> 
     // The shell writes shutdown_complete before it exits; read the file a last time.
     w.poll(&path)?;
     let offset = w.offset_ms(spawned).unwrap_or(0.0);
-    let at = |name: &str| w.find(name).map(|e| offset + e.t_ms as f64);
+    let at = |kind: EventKind| w.find(kind).map(|e| offset + e.t_ms as f64);
     let quit_ms = ms(quit_at.duration_since(spawned));
     Ok(Sample {
-        splash_ms: at("splash_shown"),
-        ready_ms: at("backend_ready"),
-        paint_ms: at("window_loaded"),
-        quit_shutdown_ms: at("shutdown_complete").map(|t| t - quit_ms),
+        splash_ms: at(EventKind::SplashShown),
+        ready_ms: at(EventKind::BackendReady),
+        paint_ms: at(EventKind::WindowLoaded),
+        quit_shutdown_ms: at(EventKind::ShutdownComplete).map(|t| t - quit_ms),
         quit_gone_ms: Some(ms(gone.duration_since(quit_at))),
         rss_mb: Some(kb_to_mb(m.rss_kb)),
         pss_mb: Some(kb_to_mb(m.pss_kb)),

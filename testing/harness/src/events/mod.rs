@@ -4,9 +4,7 @@
 //!
 //! A line the enum does not know (a misspelled or undocumented event, a missing or mistyped
 //! field) is an error naming the line, so a shell that writes one fails the test that reads it.
-//! `raw` holds the older string-named view (`Event` here) that `bench` still reads.
 
-mod raw;
 #[cfg(test)]
 mod tests;
 
@@ -14,7 +12,6 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use contract::events::{EventKind, Line};
-pub use raw::{parse, read, summary, Event};
 
 /// Parses the events file's text. Only complete lines (ending in `\n`) count, so a line the shell
 /// is still writing is never read half-way; blank lines are skipped.

@@ -51,21 +51,6 @@ fn parses_the_documented_lines() {
 }
 
 #[test]
-fn the_named_view_has_the_same_lines() {
-    let ev = parse(DOCUMENTED).unwrap();
-    assert_eq!(ev.len(), 7);
-    assert_eq!(ev[0].name, "splash_shown");
-    assert_eq!(ev[1].u64("pid"), Some(12345));
-    assert_eq!(ev[1].str("role"), Some("web"));
-    assert_eq!(ev[2].u64("port"), Some(43817));
-    assert_eq!(ev[2].u64("t_ms"), Some(610));
-    assert_eq!(ev[4].str("url"), Some("http://127.0.0.1:43817/"));
-    assert_eq!(ev[4].u64("nope"), None);
-    assert_eq!(summary(&ev[..1]), "splash_shown@41");
-    assert!(parse("{\"event\": \"made_up\", \"t_ms\": 1}\n").is_err());
-}
-
-#[test]
 fn ignores_a_partial_last_line() {
     let lines =
         parse_lines("{\"event\": \"splash_shown\", \"t_ms\": 1}\n{\"event\": \"shutdown_").unwrap();

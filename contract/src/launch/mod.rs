@@ -11,7 +11,8 @@
 //! * Packaged: `[<runtime>/desktop-backend/desktop-backend]`, a frozen
 //!   executable whose argv mirrors `manage.py`, named by the runtime manifest
 //!   [`MANIFEST_NAME`] ([`crate::manifest`]), found beside the executable, in
-//!   `../Resources` (macOS bundle), in `../lib/<exe name>` (Linux packages),
+//!   `../Resources` (macOS bundle), in `../lib/<exe stem>` (Linux packages
+//!   other than Tauri's, which names that dir after the product),
 //!   in `resources/` (Electron), or at `DESKTOP_DJANGO_RUNTIME_MANIFEST`.
 //!   Before spawning, the supervisor checks the executable's SHA-256 against
 //!   the manifest ([`LaunchSpec::verify`]).
@@ -251,7 +252,8 @@ const RUNTIME_DIRS: &[&str] = &[
 /// Looks for the runtime manifest: `override_path` if given (it must exist),
 /// else in `<resources>/runtime/` when the shell knows its bundle's resource
 /// dir (Tauri's `.deb`/`.rpm` put it in `/usr/lib/<product name>`), else in
-/// `<exe dir>/<d>/` for each of [`RUNTIME_DIRS`].
+/// `<exe dir>/<d>/` for each of [`RUNTIME_DIRS`], else in
+/// `<exe dir>/../lib/<exe stem>/runtime/` (see [`lib_runtime_dir`]).
 pub fn find_manifest(
     exe: &Path,
     resources: Option<&Path>,
@@ -265,8 +267,22 @@ pub fn find_manifest(
         .map(|r| r.join("runtime"))
         .into_iter()
         .chain(RUNTIME_DIRS.iter().map(|d| dir.join(d)))
+        .chain(lib_runtime_dir(exe))
         .map(|d| d.join(MANIFEST_NAME))
         .find(|p| p.is_file())
+}
+
+/// `<exe dir>/../lib/<exe stem>/runtime`, e.g. `/usr/bin/desktop-django-wry`
+/// → `/usr/lib/desktop-django-wry/runtime`: where cargo-packager's `.deb`
+/// (and its resource resolver) keep a binary's resources, and the FHS place
+/// for a program's private files. Unlike Tauri's rule it needs nothing from
+/// the build (the product name), only the executable's path, so any shell
+/// packaged that way finds its runtime without help. `None` when `exe` has
+/// no parent or no file name.
+pub fn lib_runtime_dir(exe: &Path) -> Option<PathBuf> {
+    let dir = exe.parent()?;
+    let stem = exe.file_stem()?;
+    Some(dir.join("..").join("lib").join(stem).join("runtime"))
 }
 
 /// Resolves the project and launch spec the way every shell does:

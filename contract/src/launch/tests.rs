@@ -100,6 +100,13 @@ fn manifest_in_every_bundle_layout() {
         ("app/runtime", "app/shell.exe"),
         ("Contents/Resources/runtime", "Contents/MacOS/shell"),
         ("electron/resources/runtime", "electron/electron"),
+        // cargo-packager's .deb: /usr/bin/<bin> → /usr/lib/<bin>/runtime.
+        (
+            "usr/lib/desktop-django-wry/runtime",
+            "usr/bin/desktop-django-wry",
+        ),
+        // The same rule for a binary with an extension (the stem names the dir).
+        ("opt/lib/shell/runtime", "opt/bin/shell.exe"),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let m = stage(&tmp.path().join(runtime));
@@ -126,6 +133,20 @@ fn manifest_override_and_absence() {
     let m = stage(&lib.join("runtime"));
     let exe = tmp.path().join("usr/bin/shell");
     assert_eq!(find_manifest(&exe, Some(&lib), None), Some(m));
+}
+
+#[test]
+fn lib_runtime_dir_is_named_after_the_binary() {
+    assert_eq!(
+        lib_runtime_dir(Path::new("/usr/bin/desktop-django-wry")),
+        Some(PathBuf::from("/usr/bin/../lib/desktop-django-wry/runtime"))
+    );
+    assert_eq!(lib_runtime_dir(Path::new("")), None);
+    // Another binary's runtime in lib/ is not taken: the name must match.
+    let tmp = tempfile::tempdir().unwrap();
+    stage(&tmp.path().join("usr/lib/desktop-django-tauri/runtime"));
+    let exe = tmp.path().join("usr/bin/desktop-django-wry");
+    assert_eq!(find_manifest(&exe, None, None), None);
 }
 
 #[test]

@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# `just package [shell] [--debug]`: an installable app with the bundled Python runtime.
+# `just package [tauri|wry] [--debug]`: installable apps with the bundled Python runtime.
 #
-#   1. the runtime: PyInstaller one-folder stage + desktop-runtime.json (`just package-runtime`)
-#   2. the installer: Tauri's bundler with the runtime as a resource (`runtime/`), the identity
-#      (product name, app id, version) taken from backend/desktop.toml and the runtime manifest
+#   1. the runtime: PyInstaller one-folder stage + desktop-runtime.json (`just package-runtime`),
+#      staged once and shipped by every shell's installer as a resource (`runtime/`)
+#   2. the installers, the identity (product name, app id, version) taken from
+#      backend/desktop.toml and the runtime manifest:
+#      - tauri: Tauri's bundler (npm @tauri-apps/cli), runtime in /usr/lib/<product name>/runtime
+#      - wry: cargo-packager (npm @crabnebula/packager-linux-x64-gnu, prebuilt; shells/wry/
+#        packager.cjs), a .deb with the runtime in /usr/lib/desktop-django-wry/runtime
 #   3. SHA256SUMS over every artifact in target/package/ (`sha256sum -c SHA256SUMS` checks it)
 #
+# With no shell it builds every shell that ships from this machine: Tauri everywhere, wry on
+# Linux x86_64 (where the prebuilt cargo-packager exists) when `deb` is among the bundles.
 # The bundle kinds default to this OS's installer: Linux `deb`, macOS `dmg`, Windows `nsis`;
-# `--bundles deb,rpm,appimage` picks others. Built here (Debian): deb and rpm. AppImage, DMG, NSIS
-# and the Electron installers download their tools from GitHub and are built by
-# .github/workflows/packages.yml. `--debug` bundles the debug build (what the test suite
-# installs: it shares the tests' build); releases use the default.
+# `--bundles deb,rpm,appimage` picks others (Tauri; wry builds `deb` only). Built here (Debian):
+# deb and rpm. AppImage, DMG, NSIS and the Electron installers download their tools from GitHub
+# and are built by .github/workflows/packages.yml. `--debug` bundles the debug build (what the
+# test suite installs: it shares the tests' build); releases use the default.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 step() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 fail() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-profile="release" flag="" bundles=""
+profile="release" flag="" bundles="" shells=""
 case "$(uname -s)" in
   Darwin) os=macos bundles=dmg ;;
   MINGW* | MSYS* | CYGWIN*) os=windows bundles=nsis ;;
@@ -27,12 +33,28 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --debug) profile="debug" flag="--debug" ;;
     --bundles) bundles="${2:?--bundles needs a list, e.g. deb,rpm}"; shift ;;
-    tauri) ;;
-    wry | electron) fail "just package $1: not built by this script yet (docs/release.md)" ;;
-    *) fail "usage: just package [tauri] [--debug] [--bundles deb,rpm,appimage,dmg,nsis]" ;;
+    tauri | wry) shells="$shells $1" ;;
+    electron) fail "just package electron: not built by this script yet (docs/release.md)" ;;
+    *) fail "usage: just package [tauri|wry] [--debug] [--bundles deb,rpm,appimage,dmg,nsis]" ;;
   esac
   shift
 done
+arch="$(uname -m)"
+has_deb=0
+case ",$bundles," in *,deb,*) has_deb=1 ;; esac
+# Where the wry .deb can be built: cargo-packager's prebuilt binding on npm is Linux x64 (glibc).
+wry_here=""
+if [ "$os" != linux ] || [ "$arch" != x86_64 ]; then
+  wry_here="the wry .deb is built on Linux x86_64 only (cargo-packager's prebuilt npm binding)"
+elif [ $has_deb = 0 ]; then
+  wry_here="the wry shell is packaged as a .deb only (bundles: $bundles)"
+fi
+if [ -z "$shells" ]; then
+  shells="tauri"
+  if [ -z "$wry_here" ]; then shells="tauri wry"; else printf '    %s\n' "wry: skipped: $wry_here"; fi
+else
+  case " $shells " in *" wry "*) [ -z "$wry_here" ] || fail "just package wry: $wry_here" ;; esac
+fi
 
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 out="$target_dir/package"
@@ -56,13 +78,17 @@ PY
 )
 product="${product//$'\x1f'/ }"
 slug="$(tr '[:upper:] ' '[:lower:]-' <<<"$product")"
-arch="$(uname -m)"
+# Installers of earlier runs (of any shell) would end up in SHA256SUMS: only this run's are kept.
+find "$out" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.exe' -o -name '*.msi' \) -delete
+artifacts=()
 
-step "Bundling $product $version (Tauri: $bundles, $profile build)"
-# Updates (C-PKG-3): the public key and the default feed are built into the app, from
-# DESKTOP_DJANGO_UPDATE_PUBKEY (the minisign .pub file's text, or its `RW…` line) and
-# DESKTOP_DJANGO_UPDATE_URL (the feed's base URL); without a key the app never updates.
-config="$("$py" - "$product" "$app_id" "$version" "$runtime" <<'PY'
+package_tauri() {
+  local config kind dir found ext artifact
+  step "Bundling $product $version with Tauri ($bundles, $profile build; builds the shell first)"
+  # Updates (C-PKG-3): the public key and the default feed are built into the app, from
+  # DESKTOP_DJANGO_UPDATE_PUBKEY (the minisign .pub file's text, or its `RW…` line) and
+  # DESKTOP_DJANGO_UPDATE_URL (the feed's base URL); without a key the app never updates.
+  config="$("$py" - "$product" "$app_id" "$version" "$runtime" <<'PY'
 import base64, json, os, sys
 product, app_id, version, runtime = sys.argv[1:]
 config = {"productName": product, "identifier": app_id, "version": version,
@@ -78,23 +104,62 @@ if key:
     config["plugins"] = {"updater": updater}
 print(json.dumps(config))
 PY
+  )"
+  if [ -n "${DESKTOP_DJANGO_UPDATE_PUBKEY:-}" ]; then printf '    %s\n' "updates: signed by the key in DESKTOP_DJANGO_UPDATE_PUBKEY, feed ${DESKTOP_DJANGO_UPDATE_URL:-(none built in)}"; fi
+  (cd "$root/shells/tauri" && npx --no-install tauri build $flag --bundles "$bundles" --config "$config")
+  # Tauri names artifacts after the product with spaces; ours carry product, shell, version, OS, arch.
+  for kind in ${bundles//,/ }; do
+    dir="$target_dir/$profile/bundle/$kind"
+    found="$(find "$dir" -maxdepth 1 -type f -newer "$manifest" \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*-setup.exe' -o -name '*.msi' \) | head -n 1)"
+    [ -n "$found" ] || fail "Tauri wrote no $kind bundle in $dir"
+    ext="${found##*.}"
+    [ "$kind" = nsis ] && ext="setup.exe"
+    artifact="$out/$slug-tauri-$version-$os-$arch.$ext"
+    cp "$found" "$artifact"
+    artifacts+=("$artifact")
+  done
+}
+
+# The wry .deb: cargo-packager with the runtime as a resource. It puts /usr/bin/<binary> and
+# /usr/lib/<binary>/runtime, where contract::launch finds the runtime from the binary's own
+# path; the Debian package is the kebab-cased product name, so "<product> (wry)" makes it
+# <slug>-wry, which installs beside the Tauri package.
+package_wry() {
+  local release=() bin="desktop-django-wry" bundle_dir="$target_dir/$profile/bundle/wry"
+  [ "$profile" = release ] && release=(--release)
+  step "Building the wry shell ($profile build)"
+  (cd "$root" && cargo build -p wry-shell "${release[@]}")
+  step "Bundling $product $version with cargo-packager (wry: deb)"
+  rm -rf "$bundle_dir"
+  local config
+  config="$("$py" - "$product" "$app_id" "$version" "$runtime" "$target_dir/$profile" "$bundle_dir" "$bin" "$root" <<'PY'
+import json, sys
+product, app_id, version, runtime, binaries, out, binary, root = sys.argv[1:]
+icons = f"{root}/shells/tauri/icons"
+print(json.dumps({
+    "productName": f"{product} (wry)", "identifier": app_id, "version": version,
+    "description": f"{product}, a Django app in a desktop window (wry shell)",
+    "authors": ["desktop-django"], "category": "Productivity",
+    "binariesDir": binaries, "outDir": out, "formats": ["deb"],
+    "binaries": [{"path": binary, "main": True}],
+    "resources": [{"src": runtime + "/", "target": "runtime"}],
+    "icons": [f"{icons}/32x32.png", f"{icons}/128x128.png", f"{icons}/128x128@2x.png"],
+    "deb": {"depends": ["libwebkit2gtk-4.1-0", "libgtk-3-0"]},
+}))
+PY
 )"
-if [ -n "${DESKTOP_DJANGO_UPDATE_PUBKEY:-}" ]; then printf '    %s\n' "updates: signed by the key in DESKTOP_DJANGO_UPDATE_PUBKEY, feed ${DESKTOP_DJANGO_UPDATE_URL:-(none built in)}"; fi
-(cd "$root/shells/tauri" && npx --no-install tauri build $flag --bundles "$bundles" --config "$config")
-# Tauri names artifacts after the product with spaces; ours carry product, version, OS, arch.
-# Installers of earlier runs would end up in SHA256SUMS: only this run's are kept.
-find "$out" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.exe' -o -name '*.msi' \) -delete
-artifacts=()
-for kind in ${bundles//,/ }; do
-  dir="$target_dir/$profile/bundle/$kind"
-  found="$(find "$dir" -maxdepth 1 -type f -newer "$manifest" \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*-setup.exe' -o -name '*.msi' \) | head -n 1)"
-  [ -n "$found" ] || fail "Tauri wrote no $kind bundle in $dir"
-  ext="${found##*.}"
-  [ "$kind" = nsis ] && ext="setup.exe"
-  artifact="$out/$slug-$version-$os-$arch.$ext"
+  node "$root/shells/wry/packager.cjs" --config "$config" --formats deb
+  local found
+  found="$(find "$bundle_dir" -maxdepth 1 -type f -name '*.deb' | head -n 1)"
+  [ -n "$found" ] || fail "cargo-packager wrote no .deb in $bundle_dir"
+  local want="$slug-wry"
+  [ "$(dpkg-deb -f "$found" Package)" = "$want" ] || fail "the wry .deb is package $(dpkg-deb -f "$found" Package), not $want"
+  local artifact="$out/$slug-wry-$version-$os-$arch.deb"
   cp "$found" "$artifact"
   artifacts+=("$artifact")
-done
+}
+
+for shell in $shells; do "package_$shell"; done
 
 step "Writing SHA256SUMS"
 sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }

@@ -28,7 +28,7 @@ run shell="tauri": setup
 
 # Run every test: backend (ruff, migrations check, pytest), Electron shell (node --test), Rust (fmt,
 # clippy for every OS, unit tests), conformance, on Linux the Windows lane under Wine, and the
-# installed package (build the .deb, install it, run it without Python, tamper, remove).
+# installed packages (build the .debs, install them, run them without Python, tamper, remove).
 test: setup test-backend test-node test-rust test-wine test-package test-wrap docs
 
 # Backend only: lint, migrations check and pytest, for the demo (backend/) and for the
@@ -88,9 +88,10 @@ bench *args: setup
     cargo build -p bench
     "${CARGO_TARGET_DIR:-target}/debug/bench" {{args}}
 
-# Build an installable app with the bundled Python runtime: `just package` (the Tauri .deb here;
-# AppImage, DMG, NSIS and Electron on GitHub runners), then SHA256SUMS. `--debug` bundles the
-# debug build. Writes target/package/ (docs/release.md).
+# Build installable apps with the bundled Python runtime (staged once): `just package` (here the
+# Tauri and wry .debs; AppImage, DMG, NSIS and Electron on GitHub runners), `just package tauri`
+# or `just package wry` for one, then SHA256SUMS. `--debug` bundles the debug build. Writes
+# target/package/ (docs/release.md).
 package *args: setup
     @scripts/package.sh {{args}}
 
@@ -99,13 +100,14 @@ package *args: setup
 release-manifest:
     @scripts/release-manifest.sh
 
-# Install the Tauri .deb into this system, run it with no Python and the dev env hidden, refuse a
-# modified runtime, remove it and check the user's data survived (needs root or sudo; else skips).
 # A Django project this repository did not write, wrapped with no edits to its files:
 # init, doctor, its own tests, the headless shell, a login and an admin add (scripts/test-wrap.sh).
 test-wrap: setup
     @scripts/test-wrap.sh
 
+# Install the Tauri .deb into this system, run it with no Python and the dev env hidden, refuse a
+# modified runtime; install the wry .deb beside it and run that the same way, then purge it;
+# remove the Tauri one and check the user's data survived (needs root or sudo; else skips).
 test-package: setup
     @scripts/test-package.sh
 

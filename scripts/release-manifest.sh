@@ -17,7 +17,12 @@ manifest="$out/runtime/desktop-runtime.json"
 }
 read -r app_id version < <(python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(m["app_id"], m["app_version"])' "$manifest")
 shopt -s nullglob
-artifacts=("$out"/*-"$version"-*.{deb,rpm,AppImage,dmg,setup.exe,msi,tar.gz})
+artifacts=()
+# The wry shell has no updater, and the feed keys installers by OS, arch and kind, one each: the
+# wry .deb would take the Tauri .deb's place. SHA256SUMS still lists it.
+for a in "$out"/*-"$version"-*.{deb,rpm,AppImage,dmg,setup.exe,msi,tar.gz}; do
+  case "$(basename "$a")" in *-wry-"$version"-*) ;; *) artifacts+=("$a") ;; esac
+done
 [ ${#artifacts[@]} -gt 0 ] || { echo "error: no artifacts of version $version in $out" >&2; exit 1; }
 printf '\033[1;36m==>\033[0m %s\n' "Signing release.json for $app_id $version (${#artifacts[@]} artifacts)"
 cargo run -q -p cli -- release-manifest --app-id "$app_id" --version "$version" \

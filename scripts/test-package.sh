@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# `just test-package`: the Tauri .deb, proven as a user gets it (C-PKG-1, C-PKG-2).
+# `just test-package`: the Tauri and wry .debs, proven as a user gets them (C-PKG-1, C-PKG-2).
 #
-#   1. build it (`just package --debug`), install it with dpkg into this system
+#   1. build both (`just package --debug`: one staged runtime, two installers), install the
+#      Tauri one with dpkg into this system
 #   2. launch the INSTALLED binary under Xvfb with an empty environment: no PATH (so no Python),
 #      cwd outside the checkout, the checkout's backend/.venv moved away; it must reach
 #      `window_loaded` on the demo page, serve it from the frozen runtime, quit with exit 0 and
 #      leave no process behind
 #   3. the conformance matrix's installed-package row (tauri-deb): every clause, C-PKG-1..3 too
 #   4. modify the installed desktop-backend: the app must refuse it (startup error, exit != 0)
-#   5. `dpkg -r` and `dpkg --purge`: the user's app-data dir and database are untouched
-#   6. updates, A to B, and every bad update refused: scripts/test-update.sh
+#   5. the wry .deb (cargo-packager), installed beside the Tauri one: the same launch of its
+#      installed binary, which must run the runtime in its own /usr/lib/desktop-django-wry;
+#      then `dpkg --purge` removes it and leaves the Tauri package alone
+#   6. `dpkg -r` and `dpkg --purge` of the Tauri package: the user's app-data dir and database
+#      are untouched
+#   7. updates, A to B, and every bad update refused: scripts/test-update.sh
 #
 # Installing needs root (CI runs as root) or passwordless sudo; without either this prints why
 # it is skipped and exits 0 — the package is still built and checksummed by `just package`.
@@ -33,23 +38,28 @@ fi
 keys="${CARGO_TARGET_DIR:-$root/target}/test-update-keys"
 [ -f "$keys/desktop-django.pub" ] || (cd "$root" && cargo run -q -p cli -- keygen --out-dir "$keys" >/dev/null)
 export DESKTOP_DJANGO_UPDATE_PUBKEY="$(cat "$keys/desktop-django.pub")"
-"$root/scripts/package.sh" tauri --debug
+"$root/scripts/package.sh" --debug
 out="${CARGO_TARGET_DIR:-$root/target}/package"
-deb="$(ls -t "$out"/*-linux-*.deb | head -n 1)"
+deb="$(ls -t "$out"/*-tauri-*-linux-*.deb | head -n 1)"
 pkg="$(dpkg-deb -f "$deb" Package)"
 binary="/usr/bin/desktop-django-tauri"
+# package.sh builds the wry .deb where cargo-packager's prebuilt binding exists (Linux x86_64).
+wry_deb="$(ls -t "$out"/*-wry-*-linux-*.deb 2>/dev/null | head -n 1 || true)"
+wry_pkg="" wry_binary="/usr/bin/desktop-django-wry"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/test-package.XXXXXX")"
 venv="$root/backend/.venv" hidden="$root/backend/.venv.hidden-by-test-package"
 cleanup() {
   [ -d "$hidden" ] && mv "$hidden" "$venv"
   $sudo dpkg --purge "$pkg" >/dev/null 2>&1 || true
+  [ -z "$wry_pkg" ] || $sudo dpkg --purge "$wry_pkg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 # B's build (test-update.sh) replaces the installers in $out: keep A's.
 cp "$deb" "$work/" && deb="$work/$(basename "$deb")"
+if [ -n "$wry_deb" ]; then cp "$wry_deb" "$work/" && wry_deb="$work/$(basename "$wry_deb")"; fi
 
 step "Installing $(basename "$deb") (dpkg -i)"
 $sudo dpkg -i "$deb" >/dev/null
@@ -58,17 +68,18 @@ resources="$(dpkg -L "$pkg" | grep '/runtime/desktop-runtime.json$' | head -n 1)
 backend="$(dirname "$resources")/desktop-backend/desktop-backend"
 note "installed: $binary; runtime: $(dirname "$resources")"
 
-# One launch of the installed app with nothing from the developer's machine: no PATH, no
-# DESKTOP_DJANGO_PYTHON, cwd in a temp dir, HOME in a temp dir (so the app data lands in its
-# real default place, XDG data dir). Prints the exit status; the events are in $1/events.jsonl.
+# One launch of an installed app ($2, default the Tauri binary) with nothing from the
+# developer's machine: no PATH, no DESKTOP_DJANGO_PYTHON, cwd in a temp dir, HOME in a temp dir
+# (so the app data lands in its real default place, XDG data dir). Prints the exit status; the
+# events are in $1/events.jsonl.
 launch() {
-  local dir="$1" marker="test-package-$RANDOM$RANDOM"
+  local dir="$1" bin="${2:-$binary}" marker="test-package-$RANDOM$RANDOM"
   mkdir -p "$dir/home" "$dir/cwd"
   (cd "$dir/cwd" && dbus-run-session -- xvfb-run -a sh -c 'exec env -i \
       DISPLAY="$DISPLAY" XAUTHORITY="$XAUTHORITY" DBUS_SESSION_BUS_ADDRESS="$DBUS_SESSION_BUS_ADDRESS" \
       HOME="$1/home" PATH=/nonexistent LANG=C.UTF-8 \
       DESKTOP_DJANGO_EVENTS="$1/events.jsonl" DESKTOP_DJANGO_AUTOQUIT_MS=1500 \
-      DESKTOP_DJANGO_TEST_MARKER="$2" "$3"' sh "$dir" "$marker" "$binary" \
+      DESKTOP_DJANGO_TEST_MARKER="$2" "$3"' sh "$dir" "$marker" "$bin" \
       >"$dir/stdout" 2>"$dir/stderr") && status=0 || status=$?
   # Nothing the app started may outlive it by more than 3000 ms (C-PROC-5).
   local left=""
@@ -81,7 +92,8 @@ launch() {
   echo "$status"
 }
 
-app_data_of() { echo "$1/home/.local/share/$(sed -n 's/^app_id *= *"\(.*\)".*/\1/p' "$(dirname "$resources")/desktop.toml")"; }
+app_id="$(sed -n 's/^app_id *= *"\(.*\)".*/\1/p' "$(dirname "$resources")/desktop.toml")"
+app_data_of() { echo "$1/home/.local/share/$app_id"; }
 
 step "Launching the installed app: no Python on PATH, backend/.venv moved away"
 mv "$venv" "$hidden"
@@ -120,6 +132,39 @@ grep -q '"startup_failed"' "$tampered/events.jsonl" || fail "no startup_failed e
 grep -q 'modified' "$(app_data_of "$tampered")/logs/shell.log" || fail "shell.log does not say the backend was modified"
 ! grep -q '"backend_spawned"' "$tampered/events.jsonl" || fail "a modified backend was spawned"
 note "refused with exit $status, the error names the modified program"
+
+if [ -n "$wry_deb" ]; then
+  step "Installing $(basename "$wry_deb") (dpkg -i) beside the Tauri package"
+  $sudo dpkg -i "$wry_deb" >/dev/null
+  wry_pkg="$(dpkg-deb -f "$wry_deb" Package)"
+  [ "$wry_pkg" != "$pkg" ] || fail "the wry and Tauri .debs are both package $pkg"
+  wry_resources="$(dpkg -L "$wry_pkg" | grep '/runtime/desktop-runtime.json$' | head -n 1)"
+  [ "$wry_resources" = "/usr/lib/desktop-django-wry/runtime/desktop-runtime.json" ] \
+    || fail "the wry package's runtime manifest is at '$wry_resources', not where contract looks"
+  wry_backend="$(dirname "$wry_resources")/desktop-backend/desktop-backend"
+  note "installed: $wry_binary ($wry_pkg); runtime: $(dirname "$wry_resources")"
+
+  step "Launching the installed wry app: no Python on PATH, backend/.venv moved away"
+  mv "$venv" "$hidden"
+  wry_run="$work/wry"
+  status="$(launch "$wry_run" "$wry_binary")"
+  wry_data="$(app_data_of "$wry_run")"
+  [ "$status" = 0 ] || { cat "$wry_run/stderr" "$wry_data/logs/shell.log" 2>/dev/null | tail -n 30; fail "the wry app exited with $status"; }
+  grep -q '"window_loaded"' "$wry_run/events.jsonl" || fail "wry: no window_loaded event: $(cat "$wry_run/events.jsonl")"
+  grep -q "spawning web: $wry_backend desktop_serve (mode packaged" "$wry_data/logs/shell.log" \
+    || fail "wry: the web role did not run the bundled runtime: $(grep spawning "$wry_data/logs/shell.log")"
+  mv "$hidden" "$venv"
+  note "window_loaded, served from $wry_backend, exit 0, nothing left running"
+  note "sizes: .deb $(du -k "$wry_deb" | cut -f1) KiB, installed $(dpkg-query -W -f='${Installed-Size}' "$wry_pkg") KiB"
+
+  step "Removing the wry package (dpkg --purge) leaves the Tauri one"
+  $sudo dpkg --purge "$wry_pkg" >/dev/null 2>&1
+  [ ! -e "$wry_binary" ] && [ ! -e "$(dirname "$wry_resources")" ] || fail "the wry package left files behind"
+  [ -x "$binary" ] || fail "purging the wry package removed $binary"
+  wry_pkg=""
+else
+  note "wry .deb: not built on this machine (package.sh builds it on Linux x86_64), skipped"
+fi
 
 step "Removing the package keeps the user's data (dpkg -r, dpkg --purge)"
 before="$(sha256sum "$data/app.sqlite3" | cut -d' ' -f1)"

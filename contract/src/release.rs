@@ -8,7 +8,7 @@
 //! {"schema": 1, "app_id": "…", "version": "0.2.0", "released_at": 1764500000,
 //!  "expires_at": 1772276000, "min_version": "0.1.0",
 //!  "artifacts": [{"os": "linux", "arch": "x86_64", "kind": "deb",
-//!                 "file": "flying-stable-0.2.0-linux-x86_64.deb", "size": 123, "sha256": "…"}]}
+//!                 "file": "flying-stable-tauri-0.2.0-linux-x86_64.deb", "size": 123, "sha256": "…"}]}
 //! ```
 //!
 //! Times are seconds since the Unix epoch (UTC). The signature is the

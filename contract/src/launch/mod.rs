@@ -277,12 +277,13 @@ pub fn find_manifest(
 /// (and its resource resolver) keep a binary's resources, and the FHS place
 /// for a program's private files. Unlike Tauri's rule it needs nothing from
 /// the build (the product name), only the executable's path, so any shell
-/// packaged that way finds its runtime without help. `None` when `exe` has
-/// no parent or no file name.
+/// packaged that way finds its runtime without help. The `..` is taken
+/// lexically (the exe path is already resolved), so the logs name
+/// `/usr/lib/…`. `None` when `exe` has no grandparent dir or no file name.
 pub fn lib_runtime_dir(exe: &Path) -> Option<PathBuf> {
-    let dir = exe.parent()?;
+    let prefix = exe.parent()?.parent()?;
     let stem = exe.file_stem()?;
-    Some(dir.join("..").join("lib").join(stem).join("runtime"))
+    Some(prefix.join("lib").join(stem).join("runtime"))
 }
 
 /// Resolves the project and launch spec the way every shell does:

@@ -139,9 +139,10 @@ fn manifest_override_and_absence() {
 fn lib_runtime_dir_is_named_after_the_binary() {
     assert_eq!(
         lib_runtime_dir(Path::new("/usr/bin/desktop-django-wry")),
-        Some(PathBuf::from("/usr/bin/../lib/desktop-django-wry/runtime"))
+        Some(PathBuf::from("/usr/lib/desktop-django-wry/runtime"))
     );
     assert_eq!(lib_runtime_dir(Path::new("")), None);
+    assert_eq!(lib_runtime_dir(Path::new("/shell")), None);
     // Another binary's runtime in lib/ is not taken: the name must match.
     let tmp = tempfile::tempdir().unwrap();
     stage(&tmp.path().join("usr/lib/desktop-django-tauri/runtime"));

@@ -92,7 +92,10 @@ package_tauri() {
 import base64, json, os, sys
 product, app_id, version, runtime = sys.argv[1:]
 config = {"productName": product, "identifier": app_id, "version": version,
-          "bundle": {"resources": {runtime + "/": "runtime/"}}}
+          # Without these the package manager would show the shell crate's Cargo description.
+          "bundle": {"resources": {runtime + "/": "runtime/"},
+                     "shortDescription": f"{product}, a Django app in a desktop window",
+                     "longDescription": f"{product}, a Django app in a desktop window (Tauri shell)"}}
 key = os.environ.get("DESKTOP_DJANGO_UPDATE_PUBKEY", "").strip()
 if key:
     if "\n" not in key:

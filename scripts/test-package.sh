@@ -8,6 +8,7 @@
 #      `window_loaded` on the demo page, serve it from the frozen runtime, quit with exit 0 and
 #      leave no process behind
 #   3. the conformance matrix's installed-package row (tauri-deb): every clause, C-PKG-1..3 too
+#      (and wry-deb in step 5)
 #   4. modify the installed desktop-backend: the app must refuse it (startup error, exit != 0)
 #   5. the wry .deb (cargo-packager), installed beside the Tauri one: the same launch of its
 #      installed binary, which must run the runtime in its own /usr/lib/desktop-django-wry;
@@ -118,10 +119,14 @@ mv "$hidden" "$venv"
 # The matrix's installed-package row: every clause on the installed app, C-PKG-1..3 included.
 # Launches that inject faults run the installed binary on a dev-mode project (host_command), so
 # the checkout's venv is back in place.
-step "Conformance: the installed-package row (shells/tauri/conformance-deb.toml)"
-(cd "$root" && DESKTOP_DJANGO_CONFORMANCE_SHELLS=tauri-deb cargo test -q -p conformance --test clauses 2>&1 \
-  | grep -E '^conformance: |^test result|panicked|FAIL' | sed 's/^/    /') \
-  || fail "the installed-package row failed (full output: DESKTOP_DJANGO_CONFORMANCE_SHELLS=tauri-deb cargo test -p conformance --test clauses)"
+# conformance_row <row>: the suite on one installed-package row (shells/*/conformance-deb.toml).
+conformance_row() {
+  step "Conformance: the installed-package row $1"
+  (cd "$root" && DESKTOP_DJANGO_CONFORMANCE_SHELLS="$1" cargo test -q -p conformance --test clauses 2>&1 \
+    | grep -E '^conformance: |^test result|panicked|FAIL' | sed 's/^/    /') \
+    || fail "the installed-package row $1 failed (full output: DESKTOP_DJANGO_CONFORMANCE_SHELLS=$1 cargo test -p conformance --test clauses)"
+}
+conformance_row tauri-deb
 
 step "A modified desktop-backend is refused (C-PKG-1)"
 $sudo sh -c "printf 'tampered' >> '$backend'"
@@ -156,6 +161,7 @@ if [ -n "$wry_deb" ]; then
   mv "$hidden" "$venv"
   note "window_loaded, served from $wry_backend, exit 0, nothing left running"
   note "sizes: .deb $(du -k "$wry_deb" | cut -f1) KiB, installed $(dpkg-query -W -f='${Installed-Size}' "$wry_pkg") KiB"
+  conformance_row wry-deb
 
   step "Removing the wry package (dpkg --purge) leaves the Tauri one"
   $sudo dpkg --purge "$wry_pkg" >/dev/null 2>&1

@@ -2,9 +2,10 @@
 //! the machine, and refuses an update it cannot verify. These bind rows whose descriptor says
 //! `packaged = true` (the installed `.deb`); on a build they read "n/a".
 //!
-//! The package's runtime is found from outside the way a bundler lays it out: the runtime
-//! manifest `desktop-runtime.json` in `runtime/` under the program's dir, or under
-//! `<prefix>/lib/<product>/` for a program in `<prefix>/bin/` (Debian packages).
+//! The package's runtime is found from outside: the runtime manifest `desktop-runtime.json` that
+//! the package manager lists for the package owning the program (`dpkg -S`, `dpkg -L`), else
+//! the one bundlers put in `runtime/` beside the program or in `<prefix>/lib/<name>/runtime/`
+//! for a program in `<prefix>/bin/` (which must then be the only one there).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -20,22 +21,53 @@ use crate::helpers::{assert_startup_failure, FAULT_WAIT, QUIT_TIMEOUT};
 
 const MANIFEST: &str = "desktop-runtime.json";
 
-/// The installed runtime manifest of a packaged row's program.
+/// The installed runtime manifest of a packaged row's program (see the module doc).
 fn installed_manifest(spec: &ShellSpec) -> PathBuf {
     let program = std::fs::canonicalize(&spec.program)
         .unwrap_or_else(|e| panic!("{}: {e}", spec.program.display()));
-    let dir = program.parent().expect("the program has a dir");
-    let mut candidates = vec![dir.join("runtime").join(MANIFEST)];
-    if let Ok(libs) = std::fs::read_dir(dir.join("..").join("lib")) {
-        candidates.extend(
-            libs.flatten()
-                .map(|e| e.path().join("runtime").join(MANIFEST)),
-        );
+    if let Some(listed) = listed_by_dpkg(&program) {
+        return listed;
     }
-    candidates
+    let dir = program.parent().expect("the program has a dir");
+    let beside = dir.join("runtime").join(MANIFEST);
+    if beside.is_file() {
+        return beside;
+    }
+    let found: Vec<PathBuf> = std::fs::read_dir(dir.join("..").join("lib"))
         .into_iter()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("no {MANIFEST} installed beside {}", program.display()))
+        .flatten()
+        .flatten()
+        .map(|e| e.path().join("runtime").join(MANIFEST))
+        .filter(|p| p.is_file())
+        .collect();
+    match &found[..] {
+        [one] => one.clone(),
+        [] => panic!("no {MANIFEST} installed beside {}", program.display()),
+        many => panic!(
+            "{} runtimes under {}: {many:?}; which is this program's is the package manager's to say",
+            many.len(),
+            dir.join("..").join("lib").display()
+        ),
+    }
+}
+
+/// The runtime manifest of the Debian package that owns `program`, if dpkg knows it.
+fn listed_by_dpkg(program: &Path) -> Option<PathBuf> {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("dpkg-query")
+            .args(args)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let owner = run(&["-S", &program.to_string_lossy()])?;
+    let package = owner.split(':').next()?.trim().to_string();
+    run(&["-L", &package])?
+        .lines()
+        .map(PathBuf::from)
+        .find(|p| p.ends_with(Path::new("runtime").join(MANIFEST)) && p.is_file())
 }
 
 /// The manifest's role program (`roles.web[0]`, relative to the manifest's dir) and its digest

@@ -1,5 +1,5 @@
 //! Shell descriptors ([`harness::descriptor`]), with the clause ids they name checked against
-//! the suite's clause list: `features` lists SHOULD clauses only, `expected_failures` keys are
+//! the suite's clause list: `claims` lists SHOULD clauses only, `expected_failures` keys are
 //! `C-X-N` or `C-X-N@scenario` of a known clause.
 
 use std::path::Path;
@@ -21,15 +21,15 @@ pub fn discover(workspace: &Path, ph: &Placeholders) -> Result<Vec<ShellSpec>, S
 
 /// The clause ids a descriptor names exist, and the ones it claims are SHOULD clauses.
 pub fn check_clauses(d: &Descriptor) -> Result<(), String> {
-    for f in &d.features {
+    for f in &d.claims {
         match crate::clauses::find(f) {
             Some(c) if c.level == crate::Level::Should => {}
             Some(_) => {
                 return Err(format!(
-                    "`features` lists {f}, a MUST clause: only SHOULD clauses are claimed"
+                    "`claims` lists {f}, a MUST clause: only SHOULD clauses are claimed"
                 ))
             }
-            None => return Err(format!("`features` lists {f}, which is no clause id")),
+            None => return Err(format!("`claims` lists {f}, which is no clause id")),
         }
     }
     for key in d.expected_failures.keys() {
@@ -49,10 +49,10 @@ mod tests {
 
     #[test]
     fn clause_ids_are_checked() {
-        let base = "name = \"x\"\ncommand = [\"x\"]\n";
-        assert!(parse(&format!("{base}features = [\"C-PROC-1\"]\n")).is_err());
-        assert!(parse(&format!("{base}features = [\"C-NOPE-9\"]\n")).is_err());
-        assert!(parse(&format!("{base}features = [\"C-READY-4\"]\n")).is_ok());
+        let base = "name = \"x\"\ncommand = [\"x\"]\ntransport = \"ticket\"\n";
+        assert!(parse(&format!("{base}claims = [\"C-PROC-1\"]\n")).is_err());
+        assert!(parse(&format!("{base}claims = [\"C-NOPE-9\"]\n")).is_err());
+        assert!(parse(&format!("{base}claims = [\"C-READY-4\"]\n")).is_ok());
         assert!(parse(&format!(
             "{base}[expected_failures]\n\"C-NOPE-1\" = \"x\"\n"
         ))
@@ -69,7 +69,7 @@ mod tests {
         std::fs::create_dir_all(ws.path().join("shells/a")).unwrap();
         std::fs::write(
             ws.path().join("shells/a/conformance.toml"),
-            "name = \"a\"\ncommand = [\"x\"]\nfeatures = [\"C-PROC-1\"]\n",
+            "name = \"a\"\ncommand = [\"x\"]\ntransport = \"ticket\"\nclaims = [\"C-PROC-1\"]\n",
         )
         .unwrap();
         let ph = Placeholders::for_workspace(ws.path());

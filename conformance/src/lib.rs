@@ -32,7 +32,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-pub use descriptor::{Descriptor, Placeholders, ShellSpec};
+pub use descriptor::{Descriptor, Placeholders, ShellSpec, Transport};
 pub use harness::{raw_stderr, workspace, Event, EventKind, Line};
 pub use http::{AccessLine, Auth, Backend, Response};
 pub use launch::{Launch, LaunchOptions, Shell, ORPHAN_BOUND, READY_TIMEOUT};
@@ -105,7 +105,7 @@ pub fn absent_reason(shell: &Shell) -> Option<String> {
 pub enum Level {
     /// Every shell keeps it.
     Must,
-    /// Only shells that declare it in `features` are tested on it.
+    /// Only shells that declare it in `claims` are tested on it.
     Should,
 }
 

@@ -50,8 +50,10 @@ pub const WINDOW_SIZE: (f64, f64) = (1200.0, 800.0);
 /// The smallest the main window may get, in logical pixels (width, height).
 pub const MIN_WINDOW_SIZE: (f64, f64) = (640.0, 480.0);
 
-/// How the main webview proves itself to the backend.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How the main webview proves itself to the backend. Conformance descriptors declare it as
+/// `transport = "ticket"` or `"header"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Transport {
     /// C-AUTH-5 (wry, Tauri): the session mints a one-time ticket and
     /// navigates to `/desktop-auth/bootstrap/`, which sets the HttpOnly cookie.

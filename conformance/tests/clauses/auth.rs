@@ -7,7 +7,7 @@ use conformance::fakes::{FakePython, FakeSpec};
 use conformance::launch::TOKEN_ENV;
 use conformance::{
     check, check_scenario, demo, AccessLine, Auth, Event, EventKind, Launch, LaunchOptions, Shell,
-    READY_TIMEOUT,
+    Transport, READY_TIMEOUT,
 };
 
 use crate::helpers::{
@@ -280,9 +280,18 @@ fn c_auth_5_ticket_bootstrap() {
                 "a webview URL carries the token:\n{table}"
             );
         }
-        let ticket_transport = webview
+        let bootstrapped = webview
             .iter()
             .any(|(_, a)| a.route() == "/desktop-auth/bootstrap/");
+        // The descriptor says which transport the shell uses; a shell that drifted to the
+        // other one fails here instead of being checked against the branch it picked.
+        let ticket_transport = shell.spec.transport == Transport::Ticket;
+        assert_eq!(
+            bootstrapped, ticket_transport,
+            "the descriptor declares transport {:?}, but the webview {} the ticket bootstrap:\n{table}",
+            shell.spec.transport,
+            if bootstrapped { "went through" } else { "never went through" }
+        );
         if ticket_transport {
             let mint = log
                 .iter()

@@ -3,7 +3,7 @@
 //! A shell joins the suite by adding a folder with a descriptor; the tests are never edited.
 //! See `docs/architecture.md` ("Conformance descriptor") for the format.
 //!
-//! Clause ids (`features`, `expected_failures`) are plain strings here: the harness knows no
+//! Clause ids (`claims`, `expected_failures`) are plain strings here: the harness knows no
 //! clauses. The conformance suite checks them against its clause list
 //! ([`discover_checked`] with its own check).
 //!
@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+
+pub use contract::shell::Transport;
 
 pub use discover::{discover, discover_checked};
 pub use placeholders::{target_dir, Placeholders};
@@ -61,7 +63,11 @@ pub struct Descriptor {
     pub display: bool,
     /// SHOULD clauses this shell claims, e.g. `["C-READY-4"]`.
     #[serde(default)]
-    pub features: Vec<String>,
+    pub claims: Vec<String>,
+    /// How the shell's webview proves itself to the backend: `ticket` (C-AUTH-5, the one-time
+    /// ticket bootstrap) or `header` (C-AUTH-4, the token header injected for the exact
+    /// origin). C-AUTH-5 asserts the shell does what its descriptor declares.
+    pub transport: Transport,
     /// Clause id -> reason. Reported as expected failures, never skipped.
     #[serde(default)]
     pub expected_failures: BTreeMap<String, String>,

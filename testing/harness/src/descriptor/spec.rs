@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{resolve_program, Descriptor, Hosted, Placeholders};
+use super::{resolve_program, Descriptor, Hosted, Placeholders, Transport};
 
 /// A descriptor with its placeholders expanded, ready to launch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +16,8 @@ pub struct ShellSpec {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub display: bool,
-    pub features: Vec<String>,
+    pub claims: Vec<String>,
+    pub transport: Transport,
     pub expected_failures: BTreeMap<String, String>,
     /// The command as written (placeholders unexpanded), to launch with another `{backend}`.
     pub command_template: Vec<String>,
@@ -33,7 +34,7 @@ pub struct ShellSpec {
 impl ShellSpec {
     /// Whether the shell claims a SHOULD clause (e.g. `C-READY-4`).
     pub fn claims(&self, clause: &str) -> bool {
-        self.features.iter().any(|f| f.eq_ignore_ascii_case(clause))
+        self.claims.iter().any(|f| f.eq_ignore_ascii_case(clause))
     }
 
     /// The descriptor's reason when `clause` (or `clause@scenario`) is an expected failure.
@@ -106,7 +107,8 @@ pub fn expand(d: &Descriptor, dir: &Path, ph: &Placeholders) -> Result<ShellSpec
         program,
         args: command,
         display: d.display,
-        features: d.features.clone(),
+        claims: d.claims.clone(),
+        transport: d.transport,
         expected_failures: d.expected_failures.clone(),
         command_template: d.command.clone(),
         placeholders: ph.clone(),

@@ -17,7 +17,8 @@ label = "wry"
 build = ["cargo", "build", "-p", "wry-shell"]
 command = ["{target_dir}/debug/desktop-django-wry{exe}", "--project", "{backend}"]
 display = true
-features = []
+claims = []
+transport = "ticket"
 
 [expected_failures]
 "C-PROC-1" = "not yet"
@@ -41,18 +42,22 @@ fn parses_and_expands_the_documented_format() {
 
 #[test]
 fn optional_fields_default() {
-    let d = parse("name = \"headless\"\ncommand = [\"{workspace}/x\"]\n").unwrap();
+    let d = parse("name = \"headless\"\ncommand = [\"{workspace}/x\"]\ntransport = \"ticket\"\n")
+        .unwrap();
     assert_eq!(d.build, None);
     assert!(!d.display);
-    assert!(d.features.is_empty());
+    assert!(d.claims.is_empty());
     let s = expand(&d, Path::new("/w/shells/headless"), &ph()).unwrap();
     assert_eq!(s.label, "headless");
     assert_eq!(s.program, PathBuf::from("/w/x"));
 }
 
 #[test]
-fn claims_features_case_insensitively() {
-    let d = parse("name = \"x\"\ncommand = [\"x\"]\nfeatures = [\"C-READY-4\"]\n").unwrap();
+fn claims_clauses_case_insensitively() {
+    let d = parse(
+        "name = \"x\"\ncommand = [\"x\"]\ntransport = \"ticket\"\nclaims = [\"C-READY-4\"]\n",
+    )
+    .unwrap();
     let s = expand(&d, Path::new("/"), &ph()).unwrap();
     assert!(s.claims("c-ready-4"));
     assert!(!s.claims("C-PROC-7"));
@@ -60,11 +65,18 @@ fn claims_features_case_insensitively() {
 
 #[test]
 fn rejects_bad_descriptors() {
-    assert!(parse("name = \"x\"\ncommand = []\n").is_err());
-    assert!(parse("name = \"\"\ncommand = [\"x\"]\n").is_err());
-    assert!(parse("command = [\"x\"]\n").is_err());
-    assert!(parse("name = \"x\"\ncommand = [\"x\"]\nbuild = []\n").is_err());
-    assert!(parse("name = \"x\"\ncommand = [\"x\"]\ntypo = 1\n").is_err());
+    assert!(parse("name = \"x\"\ncommand = []\ntransport = \"ticket\"\n").is_err());
+    assert!(parse("name = \"\"\ncommand = [\"x\"]\ntransport = \"ticket\"\n").is_err());
+    assert!(parse("command = [\"x\"]\ntransport = \"ticket\"\n").is_err());
+    assert!(
+        parse("name = \"x\"\ncommand = [\"x\"]\ntransport = \"ticket\"\nbuild = []\n").is_err()
+    );
+    assert!(parse("name = \"x\"\ncommand = [\"x\"]\ntransport = \"ticket\"\ntypo = 1\n").is_err());
+    // The transport is declared, never guessed.
+    assert!(parse("name = \"x\"\ncommand = [\"x\"]\n").is_err());
+    assert!(parse("name = \"x\"\ncommand = [\"x\"]\ntransport = \"query\"\n").is_err());
+    let header = parse("name = \"x\"\ncommand = [\"x\"]\ntransport = \"header\"\n").unwrap();
+    assert_eq!(header.transport, Transport::Header);
 }
 
 #[test]
@@ -73,11 +85,11 @@ fn discover_checked_reports_the_check_with_the_path() {
     std::fs::create_dir_all(ws.path().join("shells/a")).unwrap();
     std::fs::write(
         ws.path().join("shells/a/conformance.toml"),
-        "name = \"a\"\ncommand = [\"x\"]\nfeatures = [\"C-NOPE-1\"]\n",
+        "name = \"a\"\ncommand = [\"x\"]\ntransport = \"ticket\"\nclaims = [\"C-NOPE-1\"]\n",
     )
     .unwrap();
     assert!(discover(ws.path(), &ph()).is_ok());
-    let e = discover_checked(ws.path(), &ph(), |d| Err(format!("{:?}", d.features))).unwrap_err();
+    let e = discover_checked(ws.path(), &ph(), |d| Err(format!("{:?}", d.claims))).unwrap_err();
     assert!(
         e.contains("conformance.toml") && e.contains("C-NOPE-1"),
         "{e}"
@@ -87,7 +99,7 @@ fn discover_checked_reports_the_check_with_the_path() {
 #[test]
 fn availability_and_artifacts() {
     let d = parse(
-        "name = \"x\"\ncommand = [\"sh\"]\navailable_if = [\"sh\", \"-c\", \"echo no runtime >&2; exit 3\"]\nartifacts = [\"{target_dir}/libx.so\"]\n",
+        "name = \"x\"\ncommand = [\"sh\"]\ntransport = \"ticket\"\navailable_if = [\"sh\", \"-c\", \"echo no runtime >&2; exit 3\"]\nartifacts = [\"{target_dir}/libx.so\"]\n",
     )
     .unwrap();
     let s = expand(&d, Path::new("/"), &ph()).unwrap();
@@ -96,7 +108,10 @@ fn availability_and_artifacts() {
     {
         let e = probe_availability(&s).unwrap_err();
         assert!(e.contains("no runtime"), "{e}");
-        let ok = parse("name = \"x\"\ncommand = [\"sh\"]\navailable_if = [\"true\"]\n").unwrap();
+        let ok = parse(
+            "name = \"x\"\ncommand = [\"sh\"]\ntransport = \"ticket\"\navailable_if = [\"true\"]\n",
+        )
+        .unwrap();
         let ok = expand(&ok, Path::new("/"), &ph()).unwrap();
         assert!(probe_availability(&ok).is_ok());
         assert!(
@@ -105,13 +120,16 @@ fn availability_and_artifacts() {
             ok.artifacts
         );
     }
-    assert!(parse("name = \"x\"\ncommand = [\"x\"]\navailable_if = []\n").is_err());
+    assert!(
+        parse("name = \"x\"\ncommand = [\"x\"]\ntransport = \"ticket\"\navailable_if = []\n")
+            .is_err()
+    );
 }
 
 #[test]
 fn expected_failures_by_clause_or_scenario() {
     let d = parse(
-        "name = \"x\"\ncommand = [\"{target_dir}/x\", \"--project\", \"{backend}\"]\n[expected_failures]\n\"C-SHELL-1\" = \"no js\"\n\"C-PROC-5@grandchild\" = \"leak\"\n",
+        "name = \"x\"\ncommand = [\"{target_dir}/x\", \"--project\", \"{backend}\"]\ntransport = \"ticket\"\n[expected_failures]\n\"C-SHELL-1\" = \"no js\"\n\"C-PROC-5@grandchild\" = \"leak\"\n",
     )
     .unwrap();
     let s = expand(&d, Path::new("/w/shells/x"), &ph()).unwrap();
@@ -138,6 +156,7 @@ fn a_packaged_row_hosts_other_projects_through_host_command() {
     let d = parse(
         r#"name = "deb"
 command = ["/usr/bin/app"]
+transport = "ticket"
 packaged = true
 host_command = ["/usr/bin/app", "--project", "{backend}"]
 "#,
@@ -155,10 +174,13 @@ host_command = ["/usr/bin/app", "--project", "{backend}"]
         ["--project", "/p"]
     );
     // Without host_command, a command with no {backend} cannot host another project.
-    let plain = parse("name = 'x'\ncommand = ['/usr/bin/app']\n").unwrap();
+    let plain = parse("name = 'x'\ncommand = ['/usr/bin/app']\ntransport = \"ticket\"\n").unwrap();
     let plain = expand(&plain, Path::new("/"), &ph()).unwrap();
     assert!(plain.command_for(Hosted::Dev(None)).is_err());
-    assert!(parse("name = 'x'\ncommand = ['a']\nhost_command = ['a']\n").is_err());
+    assert!(
+        parse("name = 'x'\ncommand = ['a']\ntransport = \"ticket\"\nhost_command = ['a']\n")
+            .is_err()
+    );
 }
 
 #[test]
@@ -175,8 +197,14 @@ fn placeholder_expansion() {
 fn discovers_shell_folders_sorted() {
     let ws = tempfile::tempdir().unwrap();
     for (n, body) in [
-        ("zeta", "name = \"zeta\"\ncommand = [\"{workspace}/z\"]\n"),
-        ("alpha", "name = \"alpha\"\ncommand = [\"a\"]\n"),
+        (
+            "zeta",
+            "name = \"zeta\"\ncommand = [\"{workspace}/z\"]\ntransport = \"ticket\"\n",
+        ),
+        (
+            "alpha",
+            "name = \"alpha\"\ncommand = [\"a\"]\ntransport = \"ticket\"\n",
+        ),
     ] {
         std::fs::create_dir_all(ws.path().join("shells").join(n)).unwrap();
         std::fs::write(
@@ -203,7 +231,7 @@ fn a_folder_may_hold_several_rows() {
         ("conformance-.toml", "empty-suffix"),
         ("conformance.toml.bak", "backup"),
     ] {
-        let body = format!("name = \"{name}\"\ncommand = [\"x\"]\n");
+        let body = format!("name = \"{name}\"\ncommand = [\"x\"]\ntransport = \"ticket\"\n");
         std::fs::write(dir.join(file), body).unwrap();
     }
     let specs = discover(ws.path(), &ph()).unwrap();
@@ -219,7 +247,7 @@ fn duplicate_names_are_rejected() {
         std::fs::create_dir_all(ws.path().join("shells").join(n)).unwrap();
         std::fs::write(
             ws.path().join("shells").join(n).join("conformance.toml"),
-            "name = \"same\"\ncommand = [\"x\"]\n",
+            "name = \"same\"\ncommand = [\"x\"]\ntransport = \"ticket\"\n",
         )
         .unwrap();
     }

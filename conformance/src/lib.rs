@@ -203,6 +203,17 @@ pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
         panic!("{clause} is not in conformance::clauses (add it there, and to docs/contract.md)")
     });
     let level = def.level;
+    // A test is named after the clause it checks (`c_proc_1_…`); libtest names each test's
+    // thread after the test, so a test that checks another clause than its name says fails
+    // here instead of filling the wrong row of the matrix.
+    if let Some(test) = std::thread::current().name() {
+        let last = test.rsplit("::").next().unwrap_or(test);
+        let prefix = format!("{}_", clause.to_lowercase().replace('-', "_"));
+        assert!(
+            !(last.starts_with("c_") || last.starts_with("hostile_")) || last.starts_with(&prefix),
+            "the test {test} checks {clause}: rename it {prefix}…, or check the clause it is named after"
+        );
+    }
     let binds = |spec: &ShellSpec| def.scope == clauses::Scope::Every || spec.packaged;
     matrix::print_at_exit();
     let label = if scenario == "main" {

@@ -397,3 +397,14 @@ fn c_auth_7_post_without_csrf_is_403() {
         );
     });
 }
+
+crate::checks! {
+    "C-AUTH-1" => c_auth_1_token_never_leaks,
+    "C-AUTH-2" => c_auth_2_token_enforced,
+    "C-AUTH-3" => c_auth_3_missing_token_fails_closed,
+    "C-AUTH-3" => c_auth_3_short_token_fails_closed,
+    "C-AUTH-4" => c_auth_4_token_only_to_the_exact_origin,
+    "C-AUTH-5" => c_auth_5_ticket_bootstrap,
+    "C-AUTH-6" => c_auth_6_host_with_wrong_port_is_400,
+    "C-AUTH-7" => c_auth_7_post_without_csrf_is_403,
+}

@@ -5,3 +5,14 @@ mod app_data;
 mod first_run;
 mod logs;
 mod migrations;
+
+/// The checks of every module of this family.
+pub(crate) fn checks() -> Vec<crate::Check> {
+    [
+        app_data::checks(),
+        first_run::checks(),
+        logs::checks(),
+        migrations::checks(),
+    ]
+    .concat()
+}

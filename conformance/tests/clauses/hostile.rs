@@ -75,3 +75,7 @@ fn hostile_inputs_corpus() {
         );
     });
 }
+
+crate::checks! {
+    "HOSTILE" => hostile_inputs_corpus,
+}

@@ -324,3 +324,10 @@ fn c_pkg_3_unverified_update_refused() {
         l.quit(QUIT_TIMEOUT);
     });
 }
+
+crate::checks! {
+    "C-PKG-1" => c_pkg_1_bundled_runtime,
+    "C-PKG-1" => c_pkg_1_modified_program,
+    "C-PKG-2" => c_pkg_2_offline_no_python,
+    "C-PKG-3" => c_pkg_3_unverified_update_refused,
+}

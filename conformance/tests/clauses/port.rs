@@ -108,3 +108,9 @@ fn c_port_3_port_differs_between_launches() {
         assert_ne!(first, second, "both launches listened on port {first}");
     });
 }
+
+crate::checks! {
+    "C-PORT-1" => c_port_1_loopback_only,
+    "C-PORT-2" => c_port_2_race_free_handshake,
+    "C-PORT-3" => c_port_3_port_differs_between_launches,
+}

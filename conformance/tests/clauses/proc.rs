@@ -4,3 +4,13 @@
 mod lifecycle;
 mod supervision;
 mod tree_kill;
+
+/// The checks of every module of this family.
+pub(crate) fn checks() -> Vec<crate::Check> {
+    [
+        lifecycle::checks(),
+        supervision::checks(),
+        tree_kill::checks(),
+    ]
+    .concat()
+}

@@ -254,3 +254,14 @@ fn c_ready_4_impostor_is_refused() {
         );
     });
 }
+
+crate::checks! {
+    "C-READY-1" => c_ready_1_health_reports_ready,
+    "C-READY-2" => c_ready_2_no_webview_request_before_health,
+    "C-READY-3" => c_ready_3_backend_exits_during_startup,
+    "C-READY-3" => c_ready_3_malformed_handshake,
+    "C-READY-3" => c_ready_3_never_ready_times_out,
+    "C-READY-3" => c_ready_3_corrupt_database_left_untouched,
+    "C-READY-4" => c_ready_4_health_proof,
+    "C-READY-4" => c_ready_4_impostor_is_refused,
+}

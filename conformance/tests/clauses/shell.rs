@@ -366,3 +366,11 @@ fn c_shell_5_generic_host() {
         quit_clean(&mut l, "the probe site");
     });
 }
+
+crate::checks! {
+    "C-SHELL-1" => c_shell_1_navigation_guard,
+    "C-SHELL-2" => c_shell_2_narrow_bridge,
+    "C-SHELL-3" => c_shell_3_events_file,
+    "C-SHELL-4" => c_shell_4_autoquit,
+    "C-SHELL-5" => c_shell_5_generic_host,
+}

@@ -137,3 +137,9 @@ fn c_data_2_sqlite_pragmas() {
         }
     });
 }
+
+crate::checks! {
+    "C-DATA-1" => c_data_1_xdg_data_home,
+    "C-DATA-1" => c_data_1_home_default,
+    "C-DATA-2" => c_data_2_sqlite_pragmas,
+}

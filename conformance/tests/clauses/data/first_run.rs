@@ -130,3 +130,9 @@ fn c_data_4_per_install_secret_key() {
         assert_eq!(launch(&a), key_a, "a relaunch changed the SECRET_KEY");
     });
 }
+
+crate::checks! {
+    "C-DATA-3" => c_data_3_first_run_seeding,
+    "C-DATA-3" => c_data_3_died_before_seeding_seeds_next_time,
+    "C-DATA-4" => c_data_4_per_install_secret_key,
+}

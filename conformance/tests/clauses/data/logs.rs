@@ -102,3 +102,8 @@ fn c_data_6_logs_rotate() {
         }
     });
 }
+
+crate::checks! {
+    "C-DATA-6" => c_data_6_logs_and_scrubbing,
+    "C-DATA-6" => c_data_6_logs_rotate,
+}

@@ -161,3 +161,9 @@ fn c_data_8_no_silent_downgrade() {
         );
     });
 }
+
+crate::checks! {
+    "C-DATA-5" => c_data_5_backup_before_migrate,
+    "C-DATA-7" => c_data_7_failed_migration_changes_nothing,
+    "C-DATA-8" => c_data_8_no_silent_downgrade,
+}

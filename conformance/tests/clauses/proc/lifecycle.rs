@@ -215,3 +215,11 @@ fn c_proc_3_grace_period_then_tree_kill() {
         );
     });
 }
+
+crate::checks! {
+    "C-PROC-1" => c_proc_1_two_roles_no_runserver_no_migrate,
+    "C-PROC-2" => c_proc_2_stdin_lifeline,
+    "C-PROC-3" => c_proc_3_sigterm_quits_gracefully,
+    "C-PROC-3" => c_proc_3_sigint_quits_gracefully,
+    "C-PROC-3" => c_proc_3_grace_period_then_tree_kill,
+}

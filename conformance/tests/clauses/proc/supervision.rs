@@ -150,3 +150,9 @@ fn c_proc_7_second_launch_starts_no_backend() {
         quit_clean(&mut first, "the first instance");
     });
 }
+
+crate::checks! {
+    "C-PROC-6" => c_proc_6_worker_restarts,
+    "C-PROC-6" => c_proc_6_web_crash_shows_the_log_path,
+    "C-PROC-7" => c_proc_7_second_launch_starts_no_backend,
+}

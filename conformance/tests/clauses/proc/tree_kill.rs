@@ -196,3 +196,11 @@ fn c_proc_5_clean_quit_leaves_no_helper() {
         l.assert_no_marked_process_within(ORPHAN_BOUND, "after a clean quit");
     });
 }
+
+crate::checks! {
+    "C-PROC-4" => c_proc_4_tree_kill_reaches_grandchildren,
+    "C-PROC-5" => c_proc_5_no_orphans_after_shell_sigkill,
+    "C-PROC-5" => c_proc_5_sigkill_before_handshake,
+    "C-PROC-5" => c_proc_5_sigkill_reaches_grandchildren,
+    "C-PROC-5" => c_proc_5_clean_quit_leaves_no_helper,
+}

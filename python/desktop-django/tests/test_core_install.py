@@ -129,3 +129,79 @@ def test_worker_names_the_tasks_extra(probe):
 
 def test_no_extra_was_loaded(probe):
     assert probe["loaded_extras"] == []
+
+
+PRAGMA_SETTINGS = textwrap.dedent(
+    """
+    import os
+    from pathlib import Path
+
+    from desktop_django.conf import sqlite_databases
+
+    APP_DATA = Path(os.environ["CORE_TEST_DIR"]) / "app-data"
+    APP_DATA.mkdir(exist_ok=True)
+    SECRET_KEY = "core-install-test-" + "x" * 50
+    INSTALLED_APPS = ["django.contrib.contenttypes", "desktop_django"]
+    DESKTOP_DJANGO_APP_DATA_DIR = APP_DATA
+    DATABASES = sqlite_databases(APP_DATA)
+    DATABASES["other"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": Path(os.environ["CORE_TEST_DIR"]) / "other.sqlite3",
+    }
+    USE_TZ = True
+    """
+)
+
+PRAGMA_PROBE = textwrap.dedent(
+    """
+    import json
+    import django
+    django.setup()
+    from django.db import connections
+
+    def pragmas(alias):
+        with connections[alias].cursor() as c:
+            names = ("journal_mode", "synchronous", "cache_size", "mmap_size", "temp_store",
+                     "foreign_keys")
+            return {n: c.execute(f"PRAGMA {n}").fetchone()[0] for n in names}
+
+    print("PRAGMAS " + json.dumps({"default": pragmas("default"), "other": pragmas("other"),
+                                   "django": django.get_version()}))
+    """
+)
+
+
+def test_app_data_database_gets_the_contract_pragmas_on_every_django(tmp_path):
+    """C-DATA-2 on the lowest and highest supported Django: through ``init_command`` on 5.1+,
+    through the ``connection_created`` receiver on 4.2/5.0; another database of the project
+    keeps SQLite's defaults."""
+    (tmp_path / "pragma_settings.py").write_text(PRAGMA_SETTINGS, encoding="utf-8")
+    (tmp_path / "pragma_probe.py").write_text(PRAGMA_PROBE, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DESKTOP_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="pragma_settings",
+        PYTHONPATH=str(tmp_path),
+        CORE_TEST_DIR=str(tmp_path),
+    )
+    proc = subprocess.run(
+        [sys.executable, str(tmp_path / "pragma_probe.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("PRAGMAS ")]
+    assert proc.returncode == 0 and lines, f"probe failed:\n{proc.stdout}\n{proc.stderr}"
+    got = json.loads(lines[-1].removeprefix("PRAGMAS "))
+    assert got["default"] == {
+        "journal_mode": "wal",
+        "synchronous": 1,
+        "cache_size": -20000,
+        "mmap_size": 134217728,
+        "temp_store": 2,
+        "foreign_keys": 1,
+    }, got
+    assert got["other"]["journal_mode"] == "delete", got
+    assert got["other"]["synchronous"] == 2, got  # SQLite's default, FULL

@@ -1,5 +1,7 @@
+import django
 from django.apps import AppConfig
 from django.core import checks
+from django.db.backends.signals import connection_created
 
 
 class DesktopDjangoConfig(AppConfig):
@@ -16,3 +18,8 @@ class DesktopDjangoConfig(AppConfig):
         checks.register(desktop_checks.check_app_data_dir, tag, checks.Tags.files)
         checks.register(desktop_checks.check_health_url, tag, checks.Tags.urls)
         checks.register(desktop_checks.check_templates, tag, checks.Tags.templates)
+        if django.VERSION < (5, 1):
+            from .database import apply_pragmas
+
+            # No SQLite init_command before 5.1: the pragmas are set per connection.
+            connection_created.connect(apply_pragmas, dispatch_uid="desktop_django.pragmas")

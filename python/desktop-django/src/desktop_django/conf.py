@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import django
 import platformdirs
 
 from . import wire
@@ -89,20 +90,25 @@ def app_data_dir(app_id: str) -> Path:
 def sqlite_databases(app_data: Path, name: str = "app.sqlite3") -> dict[str, Any]:
     """Return a DATABASES dict for ``<app-data>/app.sqlite3`` (C-DATA-2).
 
-    Uses Django >= 5.1's ``transaction_mode`` and ``init_command`` OPTIONS so that every
-    connection (web threads and the worker) gets BEGIN IMMEDIATE, a 20 s busy timeout
-    and the contract's pragmas (SQLite: WAL mode, synchronous=NORMAL, ...).
+    Every connection (web threads and the worker) gets a 20 s busy timeout and the
+    contract's pragmas (SQLite: WAL mode, synchronous=NORMAL, ...). On Django >= 5.1 they
+    come from the ``init_command`` OPTION, with ``transaction_mode`` IMMEDIATE (BEGIN
+    IMMEDIATE: a writer takes the lock when its transaction starts, so two writers wait on
+    the busy timeout instead of failing on an upgrade). Django 4.2 and 5.0 have neither
+    OPTION: there ``desktop_django`` sets the pragmas when a connection is created
+    (``database.apply_pragmas``), and transactions start with a plain BEGIN.
     """
-    init = ";".join(f"PRAGMA {key}={value}" for key, value in SQLITE_PRAGMAS.items())
+    options: dict[str, Any] = {"timeout": SQLITE_TIMEOUT_S}
+    if django.VERSION >= (5, 1):
+        options["transaction_mode"] = "IMMEDIATE"
+        options["init_command"] = ";".join(
+            f"PRAGMA {key}={value}" for key, value in SQLITE_PRAGMAS.items()
+        )
     return {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": app_data / name,
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": SQLITE_TIMEOUT_S,
-                "init_command": init,
-            },
+            "OPTIONS": options,
         }
     }
 

@@ -21,6 +21,27 @@ logger = logging.getLogger(__name__)
 BACKUPS_KEPT = 3
 
 
+def apply_pragmas(sender, connection, **kwargs) -> None:
+    """``connection_created`` receiver for Django 4.2 and 5.0, which lack the SQLite
+    ``init_command`` OPTION: sets the contract's pragmas (C-DATA-2, ``conf.SQLITE_PRAGMAS``)
+    on each new connection to a database inside the app-data dir. Other databases of the
+    project are left as configured. Connected by ``DesktopDjangoConfig.ready``.
+    """
+    if connection.vendor != "sqlite":
+        return
+    app_data = app_settings.app_data_dir()
+    name = connection.settings_dict.get("NAME")
+    if app_data is None or not name or str(name).startswith(("file:", ":memory:")):
+        return
+    if not Path(name).resolve().is_relative_to(Path(app_data).resolve()):
+        return
+    from .conf import SQLITE_PRAGMAS
+
+    for key, value in SQLITE_PRAGMAS.items():
+        # The raw sqlite3 connection: a Django cursor here would re-enter connection setup.
+        connection.connection.execute(f"PRAGMA {key}={value}")
+
+
 class DatabaseUnusable(RuntimeError):
     """The database file exists but SQLite cannot read it; it was left untouched."""
 

@@ -26,7 +26,6 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-import django
 from django.core.exceptions import ImproperlyConfigured
 
 from . import app_settings, conf, wire
@@ -121,8 +120,8 @@ def configure(
     - ``ROOT_URLCONF = urlconf`` when given; the project's otherwise.
 
     Raises ``ImproperlyConfigured`` when ``desktop.toml`` is missing or has no ``app_id``,
-    when ``tasks=True`` without the ``tasks`` extra, or when ``database=True`` on a Django
-    older than 5.1 (no ``transaction_mode``/``init_command`` OPTIONS there).
+    or when ``tasks=True`` without the ``tasks`` extra. On Django 4.2 and 5.0 the database
+    gets its pragmas per connection and plain BEGIN transactions (``conf.sqlite_databases``).
     """
     packaged = is_packaged(packaged)
     toml_path = _desktop_toml_path(settings, desktop_toml)
@@ -138,12 +137,6 @@ def configure(
             raise ImproperlyConfigured(
                 f"tasks=True needs {', '.join(missing)}: pip install 'desktop-django[tasks]'"
             )
-    if database and django.VERSION < (5, 1):
-        raise ImproperlyConfigured(
-            f"Django {django.get_version()} has no SQLite transaction_mode/init_command "
-            "OPTIONS (5.1 added them). Pass database=False and set DATABASES with the "
-            "contract's pragmas yourself (see the desktop-django README)."
-        )
 
     app_data = conf.app_data_dir(identity["app_id"])
     settings[app_settings.APP_DATA_DIR] = app_data

@@ -37,7 +37,7 @@ MSG
     printf '\033[1;36m==>\033[0m %s\n' "Building the Electron shell's native addon"
     cargo build -p neon-electron-shell
     printf '\033[1;36m==>\033[0m %s\n' "Starting the Electron shell's node host (no window; Ctrl-C quits)"
-    exec node shells/neon-electron/src/headless.js --project "$root/backend"
+    exec node shells/neon-electron/node-host/headless.js --project "$root/backend"
     ;;
   tauri)
     printf '\033[1;36m==>\033[0m %s\n' "Building the Tauri shell (first build takes a few minutes)"

@@ -1,7 +1,7 @@
 'use strict';
 // The token header rule (C-AUTH-4), shared by the Electron main process (main.js,
 // through session.webRequest.onBeforeSendHeaders) and the headless host's stand-in
-// renderer (headless.js). The header goes to the exact backend origin
+// renderer (node-host/headless.js). The header goes to the exact backend origin
 // `http://127.0.0.1:<port>` and nowhere else: not another port, not `localhost`,
 // not https, not another host.
 //

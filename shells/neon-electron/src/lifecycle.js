@@ -1,7 +1,7 @@
 'use strict';
 // The main process's lifecycle, with every Electron API passed in, so that the same
 // code runs in Electron (main.js), under plain Node with a stand-in renderer
-// (headless.js), and against fakes in the tests.
+// (node-host/headless.js), and against fakes in the tests.
 //
 //   window + guards -> splash (splash_shown) -> backend.start() -> [Rust: spawn,
 //   handshake, health gate, worker] -> "navigate": header injection for the exact

@@ -61,7 +61,7 @@ const venv = ['bin/python', 'Scripts/python.exe'].some((p) => fs.existsSync(path
 test('end to end: the node host loads the app and quits gracefully', { skip: venv ? false : 'backend/.venv is missing (run scripts/setup.sh python)' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'neon-e2e-'));
   const events = path.join(dir, 'events.jsonl');
-  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'src', 'headless.js'), '--project', path.join(WORKSPACE, 'backend')], {
+  const r = spawnSync(process.execPath, [path.join(__dirname, '..', 'node-host', 'headless.js'), '--project', path.join(WORKSPACE, 'backend')], {
     env: { ...process.env, DESKTOP_DJANGO_APP_DATA_DIR: path.join(dir, 'data'), DESKTOP_DJANGO_EVENTS: events, DESKTOP_DJANGO_AUTOQUIT_MS: '300' },
     encoding: 'utf8',
     timeout: 60000,

@@ -5,10 +5,10 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
 const path = require('node:path');
-const { StandInSession, StandInWebContents } = require('../src/headless');
+const { StandInSession, StandInWebContents } = require('../node-host/headless');
 const { installHeaderInjection } = require('../src/header-rule');
 const { installGuards } = require('../src/guards');
-const { elementsById, scripts } = require('../src/stand-in-page');
+const { elementsById, scripts } = require('../node-host/stand-in-page');
 const { TOKEN } = require('./fakes');
 
 function server(handler) {

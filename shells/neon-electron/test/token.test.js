@@ -99,7 +99,7 @@ test('window options: context isolation and sandbox on, node integration off', (
 });
 
 test('the stand-in renderer sees only headers computed per URL, never the token elsewhere', async () => {
-  const { StandInSession, StandInWebContents } = require('../src/headless');
+  const { StandInSession, StandInWebContents } = require('../node-host/headless');
   const { installHeaderInjection } = require('../src/header-rule');
   const http = require('node:http');
   const seen = [];

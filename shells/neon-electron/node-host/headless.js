@@ -1,7 +1,7 @@
 'use strict';
-// `node shells/neon-electron/src/headless.js --project <dir> [--target-dir <cargo target>]`
+// `node shells/neon-electron/node-host/headless.js --project <dir> [--target-dir <cargo target>]`
 //
-// The Electron shell's node host: the same addon and the same lifecycle as main.js,
+// The Electron shell's node host (not shipped: electron-builder packs src/ only): the same addon and the same lifecycle as main.js,
 // under plain Node, for machines where Electron cannot be installed. The window is a
 // stand-in renderer that does what a page load does over HTTP: it fetches the page,
 // following the app's redirects (each one through the will-redirect guard), then the
@@ -18,10 +18,10 @@
 const http = require('node:http');
 const { EventEmitter } = require('node:events');
 const path = require('node:path');
-const { openBackend } = require('./addon');
-const { createLifecycle } = require('./lifecycle');
+const { openBackend } = require('../src/addon');
+const { createLifecycle } = require('../src/lifecycle');
 const { StandInPage } = require('./stand-in-page');
-const { bridgeHandler, BRIDGE_CHANNEL } = require('./bridge');
+const { bridgeHandler, BRIDGE_CHANNEL } = require('../src/bridge');
 
 const USER_AGENT = 'desktop-django-electron-headless/0.1 (node host; stand-in renderer)';
 const MAX_REDIRECTS = 10;
@@ -288,7 +288,7 @@ function runHeadless({
   const theBackend = backend || openBackend(argv);
   // The same bridge handler as main.js registers with ipcMain.handle.
   const ipc = new Map([[BRIDGE_CHANNEL, bridgeHandler(theBackend)]]);
-  const preload = path.join(__dirname, 'preload.js');
+  const preload = path.join(__dirname, '..', 'src', 'preload.js');
   let lifecycle = null;
   lifecycle = createLifecycle({
     backend: theBackend,

@@ -1,8 +1,9 @@
 //! What a shell adapter provides. A shell owns the window and the webview
 //! and nothing else: every lifecycle decision is made by
-//! [`crate::session::Session`], which calls these methods from its own
-//! threads. Implementations marshal each call to the UI thread (for example
-//! through an event-loop proxy) and return at once.
+//! [`crate::session::Session`], which sends it a [`UiRequest`] from its own
+//! threads through [`Shell::request`]. Implementations marshal each request
+//! to the UI thread (for example through an event-loop proxy) and return at
+//! once.
 
 /// The one message the page bridge may send (C-SHELL-2).
 pub const BRIDGE_MESSAGE: &str = "open-app-data-folder";
@@ -67,21 +68,56 @@ pub enum Transport {
     Header,
 }
 
+/// What the session asks of the window, from its own threads. An adapter
+/// moves each request to its UI thread and returns at once.
+#[derive(Clone, PartialEq, Eq)]
+pub enum UiRequest {
+    /// Load this URL in the main webview: the bootstrap URL, whose query holds
+    /// a one-time ticket (C-AUTH-5), or the plain origin on
+    /// [`Transport::Header`]. Never log it; this type's `Debug` leaves the
+    /// query out.
+    Navigate(String),
+    /// Replace the main webview's content with this HTML document (the
+    /// startup-error page, naming the message and the log path).
+    ShowHtml(String),
+    /// End the event loop and exit the process with this code (0, or 1 after
+    /// a startup failure). Sent once, after every backend process is gone,
+    /// and last.
+    Exit(i32),
+}
+
+impl std::fmt::Debug for UiRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // The query is where the ticket is.
+            UiRequest::Navigate(url) => match url.split_once('?') {
+                Some((base, _)) => write!(f, "Navigate({base:?} + query)"),
+                None => write!(f, "Navigate({url:?})"),
+            },
+            UiRequest::ShowHtml(html) => write!(f, "ShowHtml({} bytes)", html.len()),
+            UiRequest::Exit(code) => write!(f, "Exit({code})"),
+        }
+    }
+}
+
 /// The adapter surface a shell implements.
+///
+/// A closure `Fn(UiRequest)` is a shell on the default transport, for
+/// adapters whose whole job is to forward the request to their UI thread.
 pub trait Shell: Send + Sync + 'static {
     /// The webview's token transport. Defaults to [`Transport::Ticket`].
     fn transport(&self) -> Transport {
         Transport::Ticket
     }
 
-    /// Load `url` in the main webview. The URL carries a one-time ticket:
-    /// never log it.
-    fn navigate(&self, url: String);
-    /// Replace the main webview's content with `html` (the startup-error page).
-    fn show_html(&self, html: String);
-    /// End the event loop and exit the process with `code`. Called once,
-    /// after every backend process is gone.
-    fn exit(&self, code: i32);
+    /// Carries out `r`, or queues it for the UI thread, and returns at once.
+    fn request(&self, r: UiRequest);
+}
+
+impl<F: Fn(UiRequest) + Send + Sync + 'static> Shell for F {
+    fn request(&self, r: UiRequest) {
+        self(r)
+    }
 }
 
 #[cfg(test)]
@@ -105,5 +141,28 @@ mod tests {
             assert!(script.contains("openAppDataFolder: function () {"));
             assert!(script.contains("Object.freeze"));
         }
+    }
+
+    #[test]
+    fn debug_of_a_navigation_leaves_the_ticket_out() {
+        let r = UiRequest::Navigate("http://127.0.0.1:1/desktop-auth/bootstrap/?ticket=t0p".into());
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("t0p"), "{shown}");
+        assert!(shown.contains("/desktop-auth/bootstrap/"), "{shown}");
+        assert_eq!(format!("{:?}", UiRequest::Exit(1)), "Exit(1)");
+        assert_eq!(
+            format!("{:?}", UiRequest::ShowHtml("<p>".into())),
+            "ShowHtml(3 bytes)"
+        );
+    }
+
+    #[test]
+    fn a_closure_is_a_ticket_shell() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let shell = move |r: UiRequest| sink.lock().unwrap().push(r);
+        assert_eq!(shell.transport(), Transport::Ticket);
+        shell.request(UiRequest::Exit(0));
+        assert_eq!(*seen.lock().unwrap(), [UiRequest::Exit(0)]);
     }
 }

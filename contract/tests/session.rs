@@ -9,7 +9,7 @@ use common::{eventually, fixture, spec};
 use contract::navigation::Decision;
 use contract::project::Project;
 use contract::session::{Prepared, Session};
-use contract::shell::Shell;
+use contract::shell::{Shell, UiRequest};
 
 #[derive(Default, Clone)]
 struct Recorder(Arc<Mutex<Vec<String>>>);
@@ -21,14 +21,13 @@ impl Recorder {
 }
 
 impl Shell for Recorder {
-    fn navigate(&self, url: String) {
-        self.0.lock().unwrap().push(format!("navigate {url}"));
-    }
-    fn show_html(&self, html: String) {
-        self.0.lock().unwrap().push(format!("html {html}"));
-    }
-    fn exit(&self, code: i32) {
-        self.0.lock().unwrap().push(format!("exit {code}"));
+    fn request(&self, r: UiRequest) {
+        let call = match r {
+            UiRequest::Navigate(url) => format!("navigate {url}"),
+            UiRequest::ShowHtml(html) => format!("html {html}"),
+            UiRequest::Exit(code) => format!("exit {code}"),
+        };
+        self.0.lock().unwrap().push(call);
     }
 }
 

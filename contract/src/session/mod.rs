@@ -33,7 +33,7 @@ mod page;
 mod quit;
 
 use crate::restart::{RestartPolicy, Verdict};
-use crate::shell::{Shell, Transport};
+use crate::shell::{Shell, Transport, UiRequest};
 use crate::signals;
 use crate::supervisor::{Supervisor, SupervisorConfig};
 use crate::ticket::{Ticket, TicketError};
@@ -232,7 +232,7 @@ impl Session {
             None => return,
         };
         match url {
-            Ok(url) => self.inner.shell.navigate(url),
+            Ok(url) => self.inner.shell.request(UiRequest::Navigate(url)),
             Err(e) => {
                 if let Some(mut sup) = lock(&self.inner.supervisor).take() {
                     sup.stop();
@@ -311,7 +311,7 @@ impl Session {
             message,
             &log_path,
         );
-        self.inner.shell.show_html(html);
+        self.inner.shell.request(UiRequest::ShowHtml(html));
         self.arm_autoquit();
     }
 

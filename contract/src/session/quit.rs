@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{lock, Session};
 use crate::events::{self, Event};
+use crate::shell::UiRequest;
 
 impl Session {
     pub(super) fn arm_autoquit(&self) {
@@ -24,7 +25,7 @@ impl Session {
     /// Graceful quit (C-PROC-3), from window close, a signal or autoquit:
     /// emits `shutdown_started`, stops the backend (lifelines, grace, tree
     /// kill), emits `shutdown_complete {elapsed_ms}`, then calls
-    /// [`Shell::exit`] with 0 (or 1 after a startup failure). Idempotent and
+    /// [`UiRequest::Exit`] with 0 (or 1 after a startup failure). Idempotent and
     /// non-blocking: the work runs on its own thread.
     pub fn request_quit(&self) {
         if self.inner.quitting.swap(true, Ordering::SeqCst) {
@@ -59,9 +60,8 @@ impl Session {
 
     fn shutdown(&self) {
         self.stop_backend();
-        self.inner
-            .shell
-            .exit(self.inner.exit_code.load(Ordering::SeqCst));
+        let code = self.inner.exit_code.load(Ordering::SeqCst);
+        self.inner.shell.request(UiRequest::Exit(code));
     }
 
     fn stop_backend(&self) {

@@ -7,41 +7,11 @@
 //! page, and the same-origin stylesheets, scripts and images it links. Then it reports the
 //! page as loaded, which emits `window_loaded`.
 
-use std::sync::mpsc::{self, Sender};
-use std::sync::Mutex;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use contract::session::{self, Session};
-use contract::shell::Shell;
-
-/// Requests from the session's threads to the main thread.
-enum Msg {
-    Navigate(String),
-    ShowHtml(String),
-    Exit(i32),
-}
-
-/// The `contract::shell::Shell` adapter: every call becomes a message to the main thread.
-struct ChannelShell(Mutex<Sender<Msg>>);
-
-impl ChannelShell {
-    fn send(&self, msg: Msg) {
-        let tx = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = tx.send(msg);
-    }
-}
-
-impl Shell for ChannelShell {
-    fn navigate(&self, url: String) {
-        self.send(Msg::Navigate(url));
-    }
-    fn show_html(&self, html: String) {
-        self.send(Msg::ShowHtml(html));
-    }
-    fn exit(&self, code: i32) {
-        self.send(Msg::Exit(code));
-    }
-}
+use contract::shell::UiRequest;
 
 /// How many redirects one navigation may follow.
 const MAX_REDIRECTS: usize = 10;
@@ -59,7 +29,10 @@ fn main() {
         std::process::exit(0);
     }
     let (tx, rx) = mpsc::channel();
-    let session = Session::new(prepared, ChannelShell(Mutex::new(tx)));
+    // The shell adapter: every request goes to this thread's loop below.
+    let session = Session::new(prepared, move |r| {
+        let _ = tx.send(r);
+    });
     // Nothing to paint: the splash is this line.
     eprintln!(
         "desktop-django-headless: {} is starting",
@@ -68,9 +41,9 @@ fn main() {
     session.splash_shown();
     session.start();
 
-    for msg in rx {
-        match msg {
-            Msg::Navigate(url) => {
+    for request in rx {
+        match request {
+            UiRequest::Navigate(url) => {
                 let session = session.clone();
                 std::thread::spawn(move || {
                     if let Err(e) = load(&session, &url) {
@@ -78,8 +51,8 @@ fn main() {
                     }
                 });
             }
-            Msg::ShowHtml(html) => eprintln!("desktop-django-headless: {}", page_text(&html)),
-            Msg::Exit(code) => std::process::exit(code),
+            UiRequest::ShowHtml(html) => eprintln!("desktop-django-headless: {}", page_text(&html)),
+            UiRequest::Exit(code) => std::process::exit(code),
         }
     }
 }

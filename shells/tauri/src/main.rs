@@ -29,7 +29,9 @@ mod update;
 use std::sync::Mutex;
 
 use contract::session::{self, Prepared, Session};
-use contract::shell::{Shell, BRIDGE_MESSAGE, MIN_WINDOW_SIZE, TAURI_BRIDGE_SCRIPT, WINDOW_SIZE};
+use contract::shell::{
+    UiRequest, BRIDGE_MESSAGE, MIN_WINDOW_SIZE, TAURI_BRIDGE_SCRIPT, WINDOW_SIZE,
+};
 use tauri::webview::{NewWindowResponse, PageLoadEvent};
 use tauri::{
     AppHandle, Manager, RunEvent, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent,
@@ -43,7 +45,7 @@ use pages::{is_shell_page, shell_page, SCHEME};
 const MAIN: &str = "main";
 
 /// The shell's own pages and UI state, shared by the URI scheme handler, the
-/// navigation guards and the [`Shell`] adapter.
+/// navigation guards and the shell adapter ([`carry_out`]).
 struct ShellState {
     splash: String,
     error: Mutex<Option<String>>,
@@ -120,7 +122,11 @@ fn main() {
             }
             // Start Python first: its start overlaps the window's set-up.
             // The session's UI requests run on the main thread after `setup`.
-            let session = Session::new(prepared, TauriShell(app.handle().clone()));
+            let handle = app.handle().clone();
+            let session = Session::new(prepared, move |r| {
+                let app = handle.clone();
+                let _ = handle.run_on_main_thread(move || carry_out(&app, r));
+            });
             app.manage(session.clone());
             session.start();
             if let Err(e) = main_window(app.handle(), shell_page("/splash")) {
@@ -200,23 +206,16 @@ fn open_app_data_folder(webview: tauri::Webview, session: tauri::State<'_, Sessi
     session.handle_ipc(&url, BRIDGE_MESSAGE)
 }
 
-/// The `contract::shell::Shell` adapter: every call runs on the UI thread.
-struct TauriShell(AppHandle);
-
-impl Shell for TauriShell {
-    fn navigate(&self, url: String) {
-        let app = self.0.clone();
-        let _ = self.0.run_on_main_thread(move || {
-            if let Err(e) = open_main(&app, &url) {
+/// The `contract::shell::Shell` adapter, run on the UI thread.
+fn carry_out(app: &AppHandle, r: UiRequest) {
+    match r {
+        UiRequest::Navigate(url) => {
+            if let Err(e) = open_main(app, &url) {
                 eprintln!("desktop-django-tauri: cannot open the main window: {e}");
-                quit(&app);
+                quit(app);
             }
-        });
-    }
-
-    fn show_html(&self, html: String) {
-        let app = self.0.clone();
-        let _ = self.0.run_on_main_thread(move || {
+        }
+        UiRequest::ShowHtml(html) => {
             *lock(&app.state::<ShellState>().error) = Some(html);
             if let Some(window) = app.get_webview_window(MAIN) {
                 if let Ok(url) = shell_page("/error").to_string().parse() {
@@ -224,11 +223,8 @@ impl Shell for TauriShell {
                 }
                 let _ = window.show();
             }
-        });
-    }
-
-    fn exit(&self, code: i32) {
-        self.0.exit(code);
+        }
+        UiRequest::Exit(code) => app.exit(code),
     }
 }
 

@@ -5,50 +5,26 @@
 //! ticket bootstrap → navigation guard → bridge → graceful quit).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use contract::session::{self, Session};
-use contract::shell::{Shell, BRIDGE_SCRIPT, MIN_WINDOW_SIZE, WINDOW_SIZE};
+use contract::shell::{UiRequest, BRIDGE_SCRIPT, MIN_WINDOW_SIZE, WINDOW_SIZE};
 use tao::dpi::LogicalSize;
 use tao::event::{Event, WindowEvent};
-use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
+use tao::event_loop::{ControlFlow, EventLoopBuilder};
 use tao::window::{Window, WindowBuilder};
 use wry::{NewWindowResponse, PageLoadEvent, WebView, WebViewBuilder};
 
 /// How long an early quit waits for WebKit's first paint before exiting anyway.
 const FIRST_PAINT_WAIT: std::time::Duration = std::time::Duration::from_millis(3000);
 
-/// Requests from the session's threads to the UI thread.
+/// Requests from the session's threads and the webview to the UI thread.
 enum UserEvent {
-    Navigate(String),
-    ShowHtml(String),
-    Exit(i32),
+    Ui(UiRequest),
     /// A page finished loading in the webview (first one: the splash).
     Painted,
     /// Exit even though nothing painted yet (WebKit never came up).
     ForceExit(i32),
-}
-
-/// The `contract::shell::Shell` adapter: every call becomes a user event.
-struct ProxyShell(Mutex<EventLoopProxy<UserEvent>>);
-
-impl ProxyShell {
-    fn send(&self, event: UserEvent) {
-        let proxy = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = proxy.send_event(event);
-    }
-}
-
-impl Shell for ProxyShell {
-    fn navigate(&self, url: String) {
-        self.send(UserEvent::Navigate(url));
-    }
-    fn show_html(&self, html: String) {
-        self.send(UserEvent::ShowHtml(html));
-    }
-    fn exit(&self, code: i32) {
-        self.send(UserEvent::Exit(code));
-    }
 }
 
 fn main() {
@@ -62,7 +38,10 @@ fn main() {
     );
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let (title, splash) = (prepared.title().to_owned(), prepared.splash_html());
-    let session = Session::new(prepared, ProxyShell(Mutex::new(event_loop.create_proxy())));
+    let proxy = event_loop.create_proxy();
+    let session = Session::new(prepared, move |r| {
+        let _ = proxy.send_event(UserEvent::Ui(r));
+    });
     // Start Python first: its ~300 ms start overlaps the window and WebKit's
     // set-up. Its requests to the UI queue in the proxy until the loop runs.
     session.start();
@@ -107,20 +86,20 @@ fn main() {
     event_loop.run(move |event, _, control_flow| {
         *control_flow = ControlFlow::Wait;
         match event {
-            Event::UserEvent(UserEvent::Navigate(url)) => {
+            Event::UserEvent(UserEvent::Ui(UiRequest::Navigate(url))) => {
                 let _ = webview.load_url(&url);
             }
-            Event::UserEvent(UserEvent::ShowHtml(html)) => {
+            Event::UserEvent(UserEvent::Ui(UiRequest::ShowHtml(html))) => {
                 internal_loads.fetch_add(1, Ordering::SeqCst);
                 let _ = webview.load_html(&html);
             }
             // Exiting while WebKit still starts its web process aborts the
             // process with SIGTRAP ("readPIDFromPeer"), so an early quit
             // (SIGTERM in the first few hundred ms) waits for the first paint.
-            Event::UserEvent(UserEvent::Exit(code)) if painted => {
+            Event::UserEvent(UserEvent::Ui(UiRequest::Exit(code))) if painted => {
                 *control_flow = ControlFlow::ExitWithCode(code)
             }
-            Event::UserEvent(UserEvent::Exit(code)) => {
+            Event::UserEvent(UserEvent::Ui(UiRequest::Exit(code))) => {
                 pending_exit = Some(code);
                 let proxy = force_proxy.clone();
                 std::thread::spawn(move || {

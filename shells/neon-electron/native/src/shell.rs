@@ -1,16 +1,16 @@
-//! The `contract::shell::Shell` adapter of the addon: the session's UI requests, queued
+//! The `contract::shell::Shell` adapter of the addon: the session's `UiRequest`s, queued
 //! onto the JS thread as `{type: "navigate" | "show_html" | "exit", …}` events.
 
 use std::sync::{Arc, Mutex};
 
-use contract::shell::{Shell, Transport};
+use contract::shell::{Shell, Transport, UiRequest};
 use neon::prelude::*;
 use neon::types::Deferred;
 
 use crate::lock;
 
-/// The `contract::shell::Shell` adapter: every call is queued onto the JS
-/// thread through a neon `Channel`, which also keeps Node's event loop alive
+/// What [`JsShell`] needs on the JS thread: every request is queued onto it
+/// through a neon `Channel`, which also keeps Node's event loop alive
 /// while the session runs.
 pub struct Bridge {
     pub channel: Channel,
@@ -20,15 +20,6 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// Runs `f` on the JS thread with the event callback.
-    fn send(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut TaskContext, &Bridge) -> NeonResult<()> + Send + 'static,
-    ) {
-        let bridge = self.clone();
-        self.channel.send(move |mut cx| f(&mut cx, &bridge));
-    }
-
     fn emit<'a>(&self, cx: &mut TaskContext<'a>, event: Handle<'a, JsObject>) -> NeonResult<()> {
         let callback = self.on_event.to_inner(cx);
         let this = cx.undefined();
@@ -52,55 +43,55 @@ impl Shell for JsShell {
         Transport::Header
     }
 
-    fn navigate(&self, url: String) {
-        self.0.send(move |cx, bridge| {
-            let origin = origin_of(&url);
-            if let Some(d) = lock(&bridge.started).take() {
-                let value = cx.string(&origin);
-                d.resolve(cx, value);
-            }
+    /// Settles `start()`'s promise on the first request (resolved with the origin by the first
+    /// navigation, rejected by anything else), and `stop()`'s promises on `Exit`, then emits the
+    /// request as an event.
+    fn request(&self, r: UiRequest) {
+        let bridge = self.0.clone();
+        self.0.channel.send(move |mut cx| {
+            let cx = &mut cx;
+            let started = lock(&bridge.started).take();
             let event = cx.empty_object();
-            let v = cx.string("navigate");
-            event.set(cx, "type", v)?;
-            let v = cx.string(&url);
-            event.set(cx, "url", v)?;
-            let v = cx.string(&origin);
-            event.set(cx, "origin", v)?;
-            bridge.emit(cx, event)
-        });
-    }
-
-    fn show_html(&self, html: String) {
-        self.0.send(move |cx, bridge| {
-            if let Some(d) = lock(&bridge.started).take() {
-                let err =
-                    cx.error("the backend did not start (see the error page and shell.log)")?;
-                d.reject(cx, err);
+            match r {
+                UiRequest::Navigate(url) => {
+                    let origin = origin_of(&url);
+                    if let Some(d) = started {
+                        let value = cx.string(&origin);
+                        d.resolve(cx, value);
+                    }
+                    event
+                        .prop(cx, "type")
+                        .set("navigate")?
+                        .prop("url")
+                        .set(url)?
+                        .prop("origin")
+                        .set(origin)?;
+                }
+                UiRequest::ShowHtml(html) => {
+                    if let Some(d) = started {
+                        let err = cx.error(
+                            "the backend did not start (see the error page and shell.log)",
+                        )?;
+                        d.reject(cx, err);
+                    }
+                    event
+                        .prop(cx, "type")
+                        .set("show_html")?
+                        .prop("html")
+                        .set(html)?;
+                }
+                UiRequest::Exit(code) => {
+                    if let Some(d) = started {
+                        let err = cx.error("the shell quit before the backend was ready")?;
+                        d.reject(cx, err);
+                    }
+                    for d in std::mem::take(&mut *lock(&bridge.stopped)) {
+                        let value = cx.number(code);
+                        d.resolve(cx, value);
+                    }
+                    event.prop(cx, "type").set("exit")?.prop("code").set(code)?;
+                }
             }
-            let event = cx.empty_object();
-            let v = cx.string("show_html");
-            event.set(cx, "type", v)?;
-            let v = cx.string(&html);
-            event.set(cx, "html", v)?;
-            bridge.emit(cx, event)
-        });
-    }
-
-    fn exit(&self, code: i32) {
-        self.0.send(move |cx, bridge| {
-            if let Some(d) = lock(&bridge.started).take() {
-                let err = cx.error("the shell quit before the backend was ready")?;
-                d.reject(cx, err);
-            }
-            for d in std::mem::take(&mut *lock(&bridge.stopped)) {
-                let value = cx.number(code);
-                d.resolve(cx, value);
-            }
-            let event = cx.empty_object();
-            let v = cx.string("exit");
-            event.set(cx, "type", v)?;
-            let v = cx.number(code);
-            event.set(cx, "code", v)?;
             bridge.emit(cx, event)
         });
     }

@@ -57,6 +57,15 @@ pub fn strip_query(url: &str) -> &str {
     &url[..end]
 }
 
+/// The origin of an absolute URL, `scheme://authority` with no path, query or fragment, as
+/// the shells compare origins (e.g. `http://127.0.0.1:43817` of
+/// `http://127.0.0.1:43817/ponies/?a`). `None` when `url` has no `scheme://authority`.
+pub fn origin_of(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    (!scheme.is_empty() && end > 0).then(|| &url[..scheme.len() + 3 + end])
+}
+
 fn split_scheme(url: &str) -> Option<(String, &str)> {
     let colon = url.find(':')?;
     let scheme = &url[..colon];
@@ -82,6 +91,26 @@ fn same_origin_rest(rest: &str, origin_rest: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn origin_of_keeps_scheme_and_authority_only() {
+        assert_eq!(
+            origin_of("http://127.0.0.1:43817/"),
+            Some("http://127.0.0.1:43817")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:43817/a/b?c#d"),
+            Some("http://127.0.0.1:43817")
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:1?q"),
+            Some("http://127.0.0.1:1")
+        );
+        assert_eq!(origin_of("http://127.0.0.1:1"), Some("http://127.0.0.1:1"));
+        assert_eq!(origin_of("/ponies/"), None);
+        assert_eq!(origin_of("http:///x"), None);
+        assert_eq!(origin_of("://host/"), None);
+    }
+
     use super::Decision::*;
     use super::*;
 

@@ -28,14 +28,6 @@ impl Bridge {
     }
 }
 
-fn origin_of(url: &str) -> String {
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(i) => url[..after_scheme + i].to_string(),
-        None => url.to_string(),
-    }
-}
-
 pub struct JsShell(pub Arc<Bridge>);
 
 impl Shell for JsShell {
@@ -54,7 +46,9 @@ impl Shell for JsShell {
             let event = cx.empty_object();
             match r {
                 UiRequest::Navigate(url) => {
-                    let origin = origin_of(&url);
+                    let origin = contract::navigation::origin_of(&url)
+                        .unwrap_or(&url)
+                        .to_string();
                     if let Some(d) = started {
                         let value = cx.string(&origin);
                         d.resolve(cx, value);
@@ -94,23 +88,5 @@ impl Shell for JsShell {
             }
             bridge.emit(cx, event)
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::origin_of;
-
-    #[test]
-    fn origin_of_a_url() {
-        assert_eq!(
-            origin_of("http://127.0.0.1:43817/"),
-            "http://127.0.0.1:43817"
-        );
-        assert_eq!(
-            origin_of("http://127.0.0.1:43817/a/b?c"),
-            "http://127.0.0.1:43817"
-        );
-        assert_eq!(origin_of("http://127.0.0.1:1"), "http://127.0.0.1:1");
     }
 }

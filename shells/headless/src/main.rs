@@ -10,8 +10,10 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
+use contract::navigation::{is_app_url, strip_query};
 use contract::session::{self, Session};
 use contract::shell::UiRequest;
+use reqwest::Url;
 
 /// How many redirects one navigation may follow.
 const MAX_REDIRECTS: usize = 10;
@@ -64,6 +66,9 @@ fn client() -> reqwest::blocking::Client {
             env!("CARGO_PKG_VERSION")
         ))
         .no_proxy()
+        // The bootstrap's HttpOnly cookie (C-AUTH-5) rides on every later request, as in a
+        // webview; the only host this shell talks to is the loopback origin.
+        .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))
         .build()
@@ -76,14 +81,12 @@ fn client() -> reqwest::blocking::Client {
 /// connection failure, a redirect loop.
 fn load(session: &Session, url: &str) -> Result<(), String> {
     let client = client();
-    let mut cookies: Vec<(String, String)> = Vec::new();
-    let mut url = url.to_string();
+    let mut url = Url::parse(url).map_err(|e| format!("a bad start URL: {e}"))?;
     for _ in 0..=MAX_REDIRECTS {
-        if !session.allow_navigation(&url) {
+        if !session.allow_navigation(url.as_str()) {
             return Err("the navigation guard refused a redirect target".into());
         }
-        let response = get(&client, &url, &cookies)?;
-        remember_cookies(&response, &mut cookies);
+        let response = get(&client, &url)?;
         let status = response.status();
         if status.is_redirection() {
             let location = response
@@ -91,7 +94,9 @@ fn load(session: &Session, url: &str) -> Result<(), String> {
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .ok_or("a redirect without a Location")?;
-            url = resolve(&url, location)?;
+            url = url
+                .join(location)
+                .map_err(|e| format!("a bad redirect target: {e}"))?;
             continue;
         }
         if !status.is_success() {
@@ -99,32 +104,35 @@ fn load(session: &Session, url: &str) -> Result<(), String> {
             // that autoquit (C-SHELL-4) still ends the run.
             eprintln!(
                 "desktop-django-headless: HTTP {status} for {}",
-                strip_query(&url)
+                strip_query(url.as_str())
             );
         }
         let html = response.text().map_err(|e| e.without_url().to_string())?;
         let origin = session.origin().unwrap_or_default();
         for asset in asset_urls(&html) {
-            let asset_url = resolve(&url, &asset)?;
-            if !asset_url.starts_with(&format!("{origin}/")) {
+            let Ok(asset_url) = url.join(&asset) else {
+                eprintln!("desktop-django-headless: not loaded: {asset:?} is not a URL");
+                continue;
+            };
+            if !is_app_url(asset_url.as_str(), &origin) {
                 // This shell keeps to its origin; a webview would try, and the CSP would block it.
                 eprintln!(
                     "desktop-django-headless: not loaded: {} is from another origin (the Content-Security-Policy blocks it, and it breaks offline)",
-                    strip_query(&asset_url)
+                    strip_query(asset_url.as_str())
                 );
                 continue;
             }
-            let r = get(&client, &asset_url, &cookies)?;
+            let r = get(&client, &asset_url)?;
             if !r.status().is_success() {
                 eprintln!(
                     "desktop-django-headless: HTTP {} for {}",
                     r.status(),
-                    strip_query(&asset_url)
+                    strip_query(asset_url.as_str())
                 );
             }
             let _ = r.bytes();
         }
-        session.page_loaded(&url);
+        session.page_loaded(url.as_str());
         return Ok(());
     }
     Err("too many redirects".into())
@@ -132,48 +140,13 @@ fn load(session: &Session, url: &str) -> Result<(), String> {
 
 fn get(
     client: &reqwest::blocking::Client,
-    url: &str,
-    cookies: &[(String, String)],
+    url: &Url,
 ) -> Result<reqwest::blocking::Response, String> {
-    let mut rb = client.get(url);
-    if !cookies.is_empty() {
-        let header: Vec<String> = cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        rb = rb.header(reqwest::header::COOKIE, header.join("; "));
-    }
     // Never put the URL (it may hold a ticket) in an error message.
-    rb.send().map_err(|e| e.without_url().to_string())
-}
-
-/// Keeps `name=value` of each `Set-Cookie` (the loopback origin is the only host we talk to).
-fn remember_cookies(r: &reqwest::blocking::Response, jar: &mut Vec<(String, String)>) {
-    for v in r.headers().get_all(reqwest::header::SET_COOKIE) {
-        let Ok(v) = v.to_str() else { continue };
-        let Some((name, value)) = v.split(';').next().and_then(|kv| kv.trim().split_once('='))
-        else {
-            continue;
-        };
-        jar.retain(|(k, _)| k != name);
-        jar.push((name.to_string(), value.to_string()));
-    }
-}
-
-/// Resolves `location` (absolute, or a path starting with `/`) against `base`.
-fn resolve(base: &str, location: &str) -> Result<String, String> {
-    if location.starts_with("http://") || location.starts_with("https://") {
-        return Ok(location.to_string());
-    }
-    if location.starts_with('/') && !location.starts_with("//") {
-        let after_scheme = base.find("://").map(|i| i + 3).ok_or("bad base URL")?;
-        let origin_end = base[after_scheme..]
-            .find('/')
-            .map_or(base.len(), |i| after_scheme + i);
-        return Ok(format!("{}{location}", &base[..origin_end]));
-    }
-    Err("an unsupported relative URL".into())
-}
-
-fn strip_query(url: &str) -> &str {
-    contract::navigation::strip_query(url)
+    client
+        .get(url.clone())
+        .send()
+        .map_err(|e| e.without_url().to_string())
 }
 
 /// The `href` of each `<link>` and the `src` of each `<script>` and `<img>`.
@@ -272,18 +245,6 @@ mod tests {
             ]
         );
         assert!(asset_urls("<p>no assets</p>").is_empty());
-    }
-
-    #[test]
-    fn resolves_locations() {
-        let base = "http://127.0.0.1:5/desktop-auth/bootstrap/?ticket=x";
-        assert_eq!(resolve(base, "/").unwrap(), "http://127.0.0.1:5/");
-        assert_eq!(
-            resolve(base, "http://127.0.0.1:5/p/").unwrap(),
-            "http://127.0.0.1:5/p/"
-        );
-        assert!(resolve(base, "//evil.test/").is_err());
-        assert!(resolve(base, "relative").is_err());
     }
 
     #[test]

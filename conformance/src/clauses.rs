@@ -101,6 +101,81 @@ pub const SUITES: &[Clause] = &[must(
     "hostile-input corpus (tokens, Host, next, tickets, CSRF, CRUD)",
 )];
 
+/// What a check needs of the backend under test ([`crate::backend::under_test`]) beyond the
+/// contract itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// The demo's own pages and data: the pony roster and its seeding, the CRUD forms, the
+    /// routines page. Met only when the backend under test is the workspace's `backend/`.
+    Demo,
+    /// A worker role: met unless the project's `desktop.toml` says `worker = false`.
+    Worker,
+}
+
+/// A check, or a group of the hostile corpus, that needs more of the backend than the contract:
+/// on a backend without it, the check reads "n/a" on every row (nothing is launched) and the
+/// corpus group is left out of its checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    /// `C-X-N` (every scenario), `C-X-N@scenario`, or `corpus:<group>`.
+    pub check: &'static str,
+    pub needs: Needs,
+    /// Why, for the "n/a" line and the docs.
+    pub why: &'static str,
+}
+
+/// The one table of checks that depend on the backend under test. Every other check runs on any
+/// wrapped project, adapted to it (its `desktop.toml`, its own apps and pages); with the demo
+/// as the backend, every check runs exactly as written.
+pub const REQUIREMENTS: &[Requirement] = &[
+    Requirement {
+        check: "C-DATA-3",
+        needs: Needs::Demo,
+        why: "counts the demo's seeded pony roster (a project seeds only through its own DESKTOP_DJANGO_FIRST_RUN, which the suite cannot see)",
+    },
+    Requirement {
+        check: "C-PROC-6@worker-restart",
+        needs: Needs::Worker,
+        why: "restarts the worker role, which a project with `worker = false` does not run",
+    },
+    Requirement {
+        check: "corpus:CRUD input",
+        needs: Needs::Demo,
+        why: "bad values and unknown ids on the demo's pony and routine endpoints",
+    },
+    Requirement {
+        check: "corpus:C-AUTH-7 CSRF (demo forms)",
+        needs: Needs::Demo,
+        why: "POSTs without CSRF to the demo's own create, edit, delete and routine endpoints",
+    },
+];
+
+/// The requirement of one scenario of a check, if the table has one (`C-X-N` covers every
+/// scenario of the clause).
+pub fn requirement(clause: &str, scenario: &str) -> Option<&'static Requirement> {
+    let with = format!("{clause}@{scenario}");
+    REQUIREMENTS
+        .iter()
+        .find(|r| r.check.eq_ignore_ascii_case(clause) || r.check.eq_ignore_ascii_case(&with))
+}
+
+/// The requirement of a group of the hostile corpus, if the table has one.
+pub fn corpus_requirement(group: &str) -> Option<&'static Requirement> {
+    REQUIREMENTS
+        .iter()
+        .find(|r| r.check.strip_prefix("corpus:") == Some(group))
+}
+
+impl Requirement {
+    /// Whether `project` has what it needs.
+    pub fn met_by(&self, project: &crate::backend::Project) -> bool {
+        match self.needs {
+            Needs::Demo => project.is_demo,
+            Needs::Worker => project.worker,
+        }
+    }
+}
+
 /// A clause or suite by id (case-insensitive).
 pub fn find(id: &str) -> Option<&'static Clause> {
     ALL.iter()
@@ -154,6 +229,37 @@ mod tests {
         assert_eq!(ids.len(), n, "duplicate clause ids");
         assert_eq!(find("c-auth-6").map(|c| c.id), Some("C-AUTH-6"));
         assert!(find("C-NOPE-1").is_none());
+    }
+
+    #[test]
+    fn requirements_name_known_checks() {
+        for r in REQUIREMENTS {
+            match r.check.strip_prefix("corpus:") {
+                Some(group) => assert!(
+                    crate::corpus::cases().iter().any(|c| c.group == group),
+                    "{}: no such corpus group",
+                    r.check
+                ),
+                None => {
+                    let id = r.check.split('@').next().unwrap_or_default();
+                    assert!(find(id).is_some(), "{}: no such clause", r.check);
+                }
+            }
+        }
+        assert_eq!(
+            requirement("C-DATA-3", "died-before-seeding").map(|r| r.needs),
+            Some(Needs::Demo)
+        );
+        assert_eq!(
+            requirement("C-PROC-6", "worker-restart").map(|r| r.needs),
+            Some(Needs::Worker)
+        );
+        assert!(requirement("C-PROC-6", "web-crash").is_none());
+        assert_eq!(
+            corpus_requirement("CRUD input").map(|r| r.needs),
+            Some(Needs::Demo)
+        );
+        assert!(corpus_requirement("C-AUTH-6 Host").is_none());
     }
 
     #[test]

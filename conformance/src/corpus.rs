@@ -24,31 +24,50 @@ const BOOTSTRAP: &str = "/desktop-auth/bootstrap/";
 pub struct Ctx {
     pub port: u16,
     pub token: String,
-    /// An existing pony (for edit/delete cases).
+    /// An existing pony (for edit/delete cases); 0 on a backend that is not the demo, where the
+    /// cases that use it do not run ([`applies`]).
     pub pony_id: u64,
+    /// A page of the app: the demo's pony list, or another project's page with a form (below).
+    pub app_page: String,
+    /// Where the CSRF cases POST: the demo's "clear the stable", or another project's page with
+    /// a form (its start page, or where that redirects, e.g. its login page; else the admin's
+    /// login page): a view that CSRF protects.
+    pub csrf_target: String,
     /// A valid CSRF pair: the `csrftoken` cookie and the form's `csrfmiddlewaretoken`.
     pub csrf_cookie: String,
     pub csrf_form: String,
 }
 
 impl Ctx {
-    /// Prepares the context from a running backend: finds a pony and a CSRF pair.
+    /// Prepares the context from a running backend (the backend under test): on the demo, a pony
+    /// and a CSRF pair from its new-pony form; on another project, a page with a CSRF form.
+    /// Errors say what is missing.
     pub fn new(port: u16, token: &str) -> Result<Ctx, String> {
         let mut ctx = Ctx {
             port,
             token: token.to_string(),
             pony_id: 0,
+            app_page: crate::demo::PONIES.to_string(),
+            csrf_target: crate::demo::CLEAR.to_string(),
             csrf_cookie: String::new(),
             csrf_form: String::new(),
         };
-        let list = ctx.send(&ctx.get("/ponies/").header(HEADER, token))?;
-        ctx.pony_id = crate::demo::pony_ids(&list.body_text())
-            .into_iter()
-            .next()
-            .ok_or("no pony on /ponies/: the corpus needs the seeded roster")?;
-        let form = ctx.send(&ctx.get("/ponies/new/").header(HEADER, token))?;
+        let (form_path, form) = if crate::backend::under_test().is_demo {
+            let list = ctx.send(&ctx.get("/ponies/").header(HEADER, token))?;
+            ctx.pony_id = crate::demo::pony_ids(&list.body_text())
+                .into_iter()
+                .next()
+                .ok_or("no pony on /ponies/: the corpus needs the seeded roster")?;
+            let form = ctx.send(&ctx.get("/ponies/new/").header(HEADER, token))?;
+            ("/ponies/new/".to_string(), form)
+        } else {
+            let (path, form) = ctx.form_page()?;
+            ctx.app_page = path.clone();
+            ctx.csrf_target = path.clone();
+            (path, form)
+        };
         ctx.csrf_form = crate::http::csrf_form_token(&form.body_text())
-            .ok_or("no csrfmiddlewaretoken on /ponies/new/")?;
+            .ok_or_else(|| format!("no csrfmiddlewaretoken on {form_path}"))?;
         ctx.csrf_cookie = form
             .headers("set-cookie")
             .iter()
@@ -58,8 +77,39 @@ impl Ctx {
                     .strip_prefix("csrftoken=")
                     .map(str::to_string)
             })
-            .ok_or("/ponies/new/ set no csrftoken cookie")?;
+            .ok_or_else(|| format!("{form_path} set no csrftoken cookie"))?;
         Ok(ctx)
+    }
+
+    /// A page of a project that is not the demo with a CSRF form, `(path without query, page)`:
+    /// its `start_path`, following same-origin redirects (a login-protected home leads to the
+    /// login page), else `/admin/login/`.
+    fn form_page(&self) -> Result<(String, RawResponse), String> {
+        let origin = format!("http://127.0.0.1:{}", self.port);
+        let mut tried = Vec::new();
+        let mut next = Some(crate::backend::under_test().start_path.clone());
+        for _ in 0..5 {
+            let Some(path) = next.take() else { break };
+            let r = self.send(&self.authed("GET", &path))?;
+            tried.push(format!("{path} {}", r.status));
+            if r.status == 200 && r.body_text().contains("csrfmiddlewaretoken") {
+                let bare = path.split('?').next().unwrap_or(&path).to_string();
+                return Ok((bare, r));
+            }
+            next = r
+                .headers("location")
+                .first()
+                .map(|l| l.strip_prefix(&origin).unwrap_or(l).to_string())
+                .filter(|l| l.starts_with('/') && !l.starts_with("//"));
+        }
+        let r = self.send(&self.authed("GET", "/admin/login/"))?;
+        if r.status == 200 && r.body_text().contains("csrfmiddlewaretoken") {
+            return Ok(("/admin/login/".to_string(), r));
+        }
+        tried.push(format!("/admin/login/ {}", r.status));
+        Err(format!(
+            "no page with a CSRF form for the CSRF cases (tried {tried:?})"
+        ))
     }
 
     pub fn get(&self, target: &str) -> RawRequest {
@@ -373,15 +423,21 @@ fn nexts() -> Vec<Case> {
         bad("http:/ single slash", "http%3A%2Fevil.test".into()),
         bad("empty", "".into()),
         bad("over 2048 chars", format!("%2F{}", "x".repeat(2100))),
-        case(g, "positive control: next=/ponies/", &[302], |c| {
-            let t = c.mint()?;
-            let r = c.send(&c.bootstrap(&t, Some("%2Fponies%2F")))?;
-            let loc = r.headers("location");
-            if r.status == 302 && loc.first().map(String::as_str) != Some("/ponies/") {
-                return Err(format!("302 to {loc:?}, not /ponies/"));
-            }
-            Ok(r)
-        }),
+        case(
+            g,
+            "positive control: next=<a page of the app>",
+            &[302],
+            |c| {
+                let t = c.mint()?;
+                let next = crate::http::form_encode(&c.app_page);
+                let r = c.send(&c.bootstrap(&t, Some(&next)))?;
+                let loc = r.headers("location");
+                if r.status == 302 && loc.first() != Some(&c.app_page) {
+                    return Err(format!("302 to {loc:?}, not {}", c.app_page));
+                }
+                Ok(r)
+            },
+        ),
     ]
 }
 
@@ -503,46 +559,51 @@ pub fn check_session_cookie(r: &RawResponse, token: &str) -> Result<(), String> 
 /// POSTs without a valid CSRF token (C-AUTH-7): 403 even with the session token.
 fn csrf() -> Vec<Case> {
     let g = "C-AUTH-7 CSRF";
+    // The demo's own endpoints: a requirement of the backend (clauses::REQUIREMENTS).
+    let d = "C-AUTH-7 CSRF (demo forms)";
     let form = "application/x-www-form-urlencoded";
     vec![
-        req(g, "create without CSRF", &[403], move |c| {
+        req(d, "create without CSRF", &[403], move |c| {
             c.authed("POST", "/ponies/new/")
                 .header("Content-Type", form)
                 .body("name=Intruder&status=grazing")
         }),
-        req(g, "clear the stable without CSRF", &[403], |c| {
-            c.authed("POST", "/ponies/clear/")
-        }),
-        req(g, "delete without CSRF", &[403], |c| {
+        req(
+            g,
+            "POST without CSRF (the demo: clear the stable)",
+            &[403],
+            |c| c.authed("POST", &c.csrf_target),
+        ),
+        req(d, "delete without CSRF", &[403], |c| {
             c.authed("POST", &format!("/ponies/{}/delete/", c.pony_id))
         }),
-        req(g, "edit without CSRF", &[403], move |c| {
+        req(d, "edit without CSRF", &[403], move |c| {
             c.authed("POST", &format!("/ponies/{}/edit/", c.pony_id))
                 .header("Content-Type", form)
                 .body("name=Renamed&status=grazing")
         }),
-        req(g, "start a routine without CSRF", &[403], move |c| {
+        req(d, "start a routine without CSRF", &[403], move |c| {
             c.authed("POST", "/routines/start/")
                 .header("Content-Type", form)
                 .body("kind=groom")
         }),
         req(g, "CSRF cookie without the form token", &[403], move |c| {
-            c.authed("POST", "/ponies/clear/")
+            c.authed("POST", &c.csrf_target)
                 .header("Cookie", format!("csrftoken={}", c.csrf_cookie))
         }),
         req(g, "form token without the CSRF cookie", &[403], move |c| {
-            c.authed("POST", "/ponies/clear/")
+            c.authed("POST", &c.csrf_target)
                 .header("Content-Type", form)
                 .body(format!("csrfmiddlewaretoken={}", c.csrf_form))
         }),
         req(g, "mismatched cookie and form token", &[403], move |c| {
-            c.authed("POST", "/ponies/clear/")
+            c.authed("POST", &c.csrf_target)
                 .header("Cookie", format!("csrftoken={}", "A".repeat(32)))
                 .header("Content-Type", form)
                 .body(format!("csrfmiddlewaretoken={}", c.csrf_form))
         }),
         req(g, "wrong X-CSRFToken header", &[403], |c| {
-            c.authed("POST", "/ponies/clear/")
+            c.authed("POST", &c.csrf_target)
                 .header("Cookie", format!("csrftoken={}", c.csrf_cookie))
                 .header("X-CSRFToken", "B".repeat(64))
         }),
@@ -551,7 +612,7 @@ fn csrf() -> Vec<Case> {
             "session cookie instead of header, no CSRF",
             &[403],
             |c| {
-                c.post("/ponies/clear/")
+                c.post(&c.csrf_target)
                     .header("Cookie", format!("{COOKIE}={}", c.token))
             },
         ),
@@ -560,14 +621,14 @@ fn csrf() -> Vec<Case> {
             "cross-origin Origin with a valid CSRF pair",
             &[403],
             |c| {
-                c.form("/ponies/clear/", "x=1")
+                c.form(&c.csrf_target, "x=1")
                     .header("Origin", "http://evil.test")
             },
         ),
         req(g, "PUT without CSRF", &[403], |c| {
-            c.authed("PUT", "/ponies/")
+            c.authed("PUT", &c.app_page)
         }),
-        req(g, "DELETE without CSRF", &[403], |c| {
+        req(d, "DELETE without CSRF", &[403], |c| {
             c.authed("DELETE", &format!("/ponies/{}/delete/", c.pony_id))
         }),
     ]
@@ -780,6 +841,12 @@ pub fn cases() -> Vec<Case> {
     all.extend(crud());
     all.extend(protocol());
     all
+}
+
+/// Whether the cases of `group` run on the backend under test: a group that needs the demo's
+/// endpoints ([`crate::clauses::REQUIREMENTS`]) runs only on the demo.
+pub fn applies(group: &str) -> bool {
+    crate::clauses::corpus_requirement(group).is_none_or(|r| r.met_by(crate::backend::under_test()))
 }
 
 /// Runs one case and judges it.

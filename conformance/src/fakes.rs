@@ -12,19 +12,12 @@ use std::path::{Path, PathBuf};
 
 pub use harness::opener::{sh_quote, FakeOpener};
 
-/// The real interpreter of the demo backend: `$DESKTOP_DJANGO_PYTHON` in the harness's own
-/// environment if set, else `<workspace>/backend/.venv/bin/python` (`Scripts\python.exe` on
+/// The real interpreter of the backend under test ([`crate::backend::under_test`]):
+/// `$DESKTOP_DJANGO_PYTHON` in the harness's own environment if set, else the project's
+/// (`desktop.toml`'s `python`, else `<project>/.venv/bin/python`, `Scripts\python.exe` on
 /// Windows).
 pub fn real_python() -> PathBuf {
-    if let Some(p) = std::env::var_os("DESKTOP_DJANGO_PYTHON").filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
-    }
-    let venv = crate::workspace().join("backend").join(".venv");
-    if cfg!(windows) {
-        venv.join("Scripts").join("python.exe")
-    } else {
-        venv.join("bin").join("python")
-    }
+    crate::backend::under_test().python.clone()
 }
 
 /// What the fake interpreter does for one role.

@@ -14,6 +14,7 @@
 //! levels ([`clauses`], [`Level`], [`check`]), the corpus, the fakes, the matrix, the demo's
 //! pages, sqlite, the listener and raw HTTP.
 
+pub mod backend;
 pub mod clauses;
 pub mod corpus;
 pub mod demo;
@@ -119,8 +120,9 @@ pub enum Outcome {
     /// The shell cannot run on this machine (descriptor `available_if`), or the check cannot
     /// run on this OS ([`platform::LIMITS`]).
     Unavailable(String),
-    /// The clause does not bind this row: a package clause on a build ([`clauses::Scope`]).
-    NotApplicable,
+    /// The check does not bind this row: a package clause on a build ([`clauses::Scope`]), or a
+    /// check that needs what the backend under test lacks ([`clauses::REQUIREMENTS`]); why.
+    NotApplicable(String),
 }
 
 impl Outcome {
@@ -131,7 +133,7 @@ impl Outcome {
             Outcome::NotClaimed => "not claimed",
             Outcome::ExpectedFailure(_) => "expected failure",
             Outcome::Unavailable(_) => "unavailable",
-            Outcome::NotApplicable => "n/a",
+            Outcome::NotApplicable(_) => "n/a",
         }
     }
 }
@@ -215,6 +217,10 @@ pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
         );
     }
     let binds = |spec: &ShellSpec| def.scope == clauses::Scope::Every || spec.packaged;
+    // A check that needs the demo's pages or a worker the backend under test lacks binds no row.
+    let unmet = clauses::requirement(clause, scenario)
+        .filter(|r| !r.met_by(backend::under_test()))
+        .map(|r| format!("needs {:?} of the backend under test: {}", r.needs, r.why));
     matrix::print_at_exit();
     let label = if scenario == "main" {
         clause.to_string()
@@ -231,6 +237,7 @@ pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
                 let claimed = os_limit.is_none()
                     && absent_reason(shell).is_none()
                     && binds(spec)
+                    && unmet.is_none()
                     && (level == Level::Must || spec.claims(clause));
                 let handle = claimed.then(|| {
                     std::thread::Builder::new()
@@ -257,7 +264,11 @@ pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
                         return (spec.name.clone(), Outcome::Unavailable(why), 0.0);
                     }
                     if !binds(spec) {
-                        return (spec.name.clone(), Outcome::NotApplicable, 0.0);
+                        let why = "a package clause: this row launches a build".to_string();
+                        return (spec.name.clone(), Outcome::NotApplicable(why), 0.0);
+                    }
+                    if let Some(why) = unmet.clone() {
+                        return (spec.name.clone(), Outcome::NotApplicable(why), 0.0);
                     }
                     return (spec.name.clone(), Outcome::NotClaimed, 0.0);
                 };
@@ -295,9 +306,10 @@ pub fn check_scenario(clause: &str, scenario: &str, f: impl Fn(&Shell) + Sync) {
                 shell: name.clone(),
                 outcome: o.word().to_string(),
                 detail: match o {
-                    Outcome::Fail(m) | Outcome::ExpectedFailure(m) | Outcome::Unavailable(m) => {
-                        Some(m.clone())
-                    }
+                    Outcome::Fail(m)
+                    | Outcome::ExpectedFailure(m)
+                    | Outcome::Unavailable(m)
+                    | Outcome::NotApplicable(m) => Some(m.clone()),
                     _ => None,
                 },
                 seconds: *secs,

@@ -33,9 +33,17 @@ pub struct ShellResult {
     pub seconds: f64,
 }
 
-/// `<target>/conformance`.
+/// `<target>/conformance`, or `<target>/conformance/backend-<app id>` when the backend under
+/// test is not the demo.
 pub fn root() -> PathBuf {
-    harness::output_dir()
+    let project = crate::backend::under_test();
+    if project.is_demo {
+        harness::output_dir()
+    } else {
+        // Another backend under test keeps its own matrix, so a run on a wrapped project never
+        // mixes its results into the demo's.
+        harness::output_dir().join(format!("backend-{}", project.app_id))
+    }
 }
 
 /// `<target>/conformance/results`.

@@ -1,11 +1,12 @@
-//! What the clause tests share: the timeouts they wait with, the demo's identity, launching until
-//! both roles run, a clean quit, the checks after a failed start, the access log's query strings,
+//! What the clause tests share: the timeouts they wait with, the backend under test, launching
+//! until its roles run, a clean quit, the checks after a failed start, the access log's query strings,
 //! the corpus runner, and the log files and file modes of an app-data dir.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use conformance::backend::Project;
 use conformance::corpus::{self, Ctx};
 use conformance::fakes;
 use conformance::{
@@ -19,50 +20,44 @@ pub(crate) const FAULT_WAIT: Duration = Duration::from_secs(60);
 /// The readiness timeout given to launches whose backend never becomes ready.
 pub(crate) const SHORT_READY_MS: u64 = 1500;
 
-/// The demo project's identity, read from `backend/desktop.toml` like a shell reads it.
-pub(crate) struct Identity {
-    pub(crate) app_id: String,
-    pub(crate) product_name: String,
-    pub(crate) settings_dev: String,
-    pub(crate) settings_packaged: String,
-    /// The first page the window opens: the bootstrap's `next` (default `/`).
-    pub(crate) start_path: String,
+/// The backend under test ([`conformance::backend::under_test`]): its `desktop.toml` and
+/// interpreter.
+pub(crate) fn under_test() -> &'static Project {
+    conformance::backend::under_test()
 }
 
-pub(crate) fn demo_identity() -> Identity {
-    let path = conformance::workspace()
-        .join("backend")
-        .join("desktop.toml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let v: toml::Value =
-        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let s = |v: &toml::Value| v.as_str().unwrap_or_default().to_string();
-    Identity {
-        app_id: s(&v["app_id"]),
-        product_name: s(&v["product_name"]),
-        settings_dev: s(&v["settings"]["dev"]),
-        settings_packaged: s(&v["settings"]["packaged"]),
-        start_path: v.get("start_path").map_or_else(|| "/".to_string(), s),
+/// The project a launch with `opts` runs: its `--project`, else the backend under test.
+pub(crate) fn project_of(opts: &LaunchOptions) -> Project {
+    match &opts.project {
+        Some(dir) => Project::read(dir).unwrap_or_else(|e| panic!("{e}")),
+        None => under_test().clone(),
     }
 }
 
-/// Launches with `opts`, waits until both backend roles run and the page has loaded.
+/// Launches with `opts`, waits until every backend role of its project runs (`desktop_serve`,
+/// and `desktop_worker` unless its `desktop.toml` says `worker = false`) and the page has loaded.
 pub(crate) fn running_with(shell: &Shell, opts: LaunchOptions) -> Launch {
+    let project = project_of(&opts);
     let mut l = Launch::start(shell, opts);
     l.ready();
-    l.wait_worker();
+    if project.worker {
+        l.wait_worker();
+    }
     l.wait_event(EventKind::WindowLoaded, READY_TIMEOUT);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let procs = l.processes();
-        if procs.iter().any(|p| p.has_arg("desktop_serve"))
-            && procs.iter().any(|p| p.has_arg("desktop_worker"))
+        if project
+            .role_commands()
+            .iter()
+            .all(|cmd| procs.iter().any(|p| p.has_arg(cmd)))
         {
             return l;
         }
         assert!(
             Instant::now() < deadline,
-            "desktop_serve and desktop_worker are not both running: {:?}\n{}",
+            "{:?} are not all running: {:?}\n{}",
+            project.role_commands(),
             procs.iter().map(|p| p.cmdline()).collect::<Vec<_>>(),
             l.diagnostics()
         );
@@ -186,6 +181,10 @@ pub(crate) fn query(path: &str) -> BTreeMap<String, String> {
 
 /// Runs the corpus cases of `group` (a clause's slice of the hostile corpus) on `l`.
 pub(crate) fn corpus_group(l: &Launch, port: u16, token: &str, group: &str) {
+    assert!(
+        corpus::applies(group),
+        "the corpus group {group:?} needs the demo: filter with corpus::applies"
+    );
     let ctx = Ctx::new(port, token).unwrap_or_else(|e| panic!("{e}\n{}", l.diagnostics()));
     let results: Vec<corpus::CaseResult> = corpus::cases()
         .iter()
@@ -200,6 +199,86 @@ pub(crate) fn corpus_group(l: &Launch, port: u16, token: &str, group: &str) {
         results.len(),
         corpus::table(&results)
     );
+}
+
+/// The app's own pages, for checks that read pages: on the demo its pony list and routines
+/// page; on another project its `start_path` and every same-origin page that redirects to (a
+/// login-protected home leads to its login page), and `/admin/login/` where it answers 200.
+/// Every path was answered 200 with the token header.
+pub(crate) fn app_pages(backend: &conformance::Backend, token: &str) -> Vec<String> {
+    if under_test().is_demo {
+        return vec![demo::PONIES.to_string(), "/routines/".to_string()];
+    }
+    let mut pages = Vec::new();
+    let mut next = Some(under_test().start_path.clone());
+    let origin = backend.url("");
+    for _ in 0..5 {
+        let Some(path) = next.take() else { break };
+        let r = backend
+            .get(&path, conformance::Auth::Header(token))
+            .unwrap_or_else(|e| panic!("{e}"));
+        if r.status == 200 {
+            pages.push(path.clone());
+        }
+        next = r
+            .headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(|l| {
+                l.strip_prefix(origin.trim_end_matches('/'))
+                    .unwrap_or(l)
+                    .to_string()
+            })
+            .filter(|l| l.starts_with('/') && !l.starts_with("//"));
+    }
+    let admin = backend
+        .get("/admin/login/", conformance::Auth::Header(token))
+        .unwrap_or_else(|e| panic!("{e}"));
+    if admin.status == 200 {
+        pages.push("/admin/login/".to_string());
+    }
+    assert!(
+        !pages.is_empty(),
+        "neither {} (nor where it redirects) nor /admin/login/ answers 200",
+        under_test().start_path
+    );
+    pages
+}
+
+/// The first same-origin `/static/…` file that one of [`app_pages`] references, if any (a
+/// project may have none; the demo's pony list always has one).
+pub(crate) fn app_static_path(backend: &conformance::Backend, token: &str) -> Option<String> {
+    app_pages(backend, token).iter().find_map(|p| {
+        let r = backend
+            .get(p, conformance::Auth::Header(token))
+            .unwrap_or_else(|e| panic!("{e}"));
+        demo::first_static_path(&r.body)
+    })
+}
+
+/// What the app holds, for "nothing changed" on a project that is not the demo: every table of
+/// `<app-data>/app.sqlite3` with its row count, read-only while the backend runs.
+pub(crate) fn table_counts(app_data: &Path) -> Vec<(String, i64)> {
+    let db = app_data.join("app.sqlite3");
+    let tables = conformance::sqlite::query(
+        &db,
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    tables
+        .iter()
+        .filter_map(|row| row.first()?.as_str().map(str::to_string))
+        .map(|name| {
+            let sql = format!("SELECT count(*) FROM \"{}\"", name.replace('"', "\"\""));
+            let rows = conformance::sqlite::query(&db, &sql).unwrap_or_else(|e| panic!("{e}"));
+            let n = rows
+                .first()
+                .and_then(|r| r.first())
+                .and_then(serde_json::Value::as_i64)
+                .unwrap_or(-1);
+            (name, n)
+        })
+        .collect()
 }
 
 pub(crate) fn pony_count(backend: &conformance::Backend, token: &str) -> usize {

@@ -10,11 +10,14 @@ use conformance::{
     READY_TIMEOUT,
 };
 
-use crate::helpers::{assert_startup_failure, query, token_of, FAULT_WAIT, SHORT_READY_MS};
+use crate::helpers::{
+    assert_startup_failure, query, token_of, under_test, FAULT_WAIT, SHORT_READY_MS,
+};
 
 /// C-READY-1: `/health/` with the token is 200 JSON `{"status": "ok", "version", "sqlite"}`
-/// with the contract's pragmas in effect, and by then every migration of the project's apps
-/// (the files under `<app>/migrations/`) is recorded as applied in the database file.
+/// with the contract's pragmas in effect, and by then every migration of the project's own apps
+/// and of desktop_django (the files under `<app>/migrations/`) is recorded as applied in the
+/// database file.
 #[test]
 fn c_ready_1_health_reports_ready() {
     check("C-READY-1", |shell| {
@@ -48,22 +51,19 @@ fn c_ready_1_health_reports_ready() {
         }
         let applied = sqlite::applied_migrations(&l.app_data.join("app.sqlite3"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let backend_dir = conformance::workspace().join("backend");
-        let package_dir = conformance::workspace().join("python/desktop-django/src");
-        for app in ["ponies", "routines", "desktop_django"] {
-            let root = if app == "desktop_django" {
-                &package_dir
-            } else {
-                &backend_dir
-            };
-            let dir = root.join(app).join("migrations");
-            let files: Vec<String> = std::fs::read_dir(&dir)
-                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-                .flatten()
-                .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                .filter(|n| n.ends_with(".py") && n.as_bytes()[0].is_ascii_digit())
-                .map(|n| n.trim_end_matches(".py").to_string())
-                .collect();
+        // The project's own apps (the demo: ponies and routines), and desktop_django's
+        // migrations as this checkout has them.
+        let project = under_test();
+        let mut apps = project.migrating_apps();
+        assert!(
+            !project.is_demo || apps.len() == 2,
+            "the demo migrates ponies and routines: {apps:?}"
+        );
+        let package = conformance::workspace().join("python/desktop-django/src/desktop_django");
+        apps.push(("desktop_django".to_string(), package.join("migrations")));
+        for (app, dir) in &apps {
+            let files = conformance::backend::migration_names(dir);
+            assert!(!files.is_empty(), "no migrations in {}", dir.display());
             for name in files {
                 assert!(
                     applied.iter().any(|(a, n)| a == app && n == &name),

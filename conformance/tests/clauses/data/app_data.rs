@@ -6,7 +6,7 @@ use conformance::{check, check_scenario, Auth, Launch, LaunchOptions, Shell};
 
 #[cfg(unix)]
 use crate::helpers::mode_of;
-use crate::helpers::{demo_identity, quit_clean, running_with};
+use crate::helpers::{quit_clean, running_with, under_test};
 
 /// C-DATA-1: with `DESKTOP_DJANGO_APP_DATA_DIR` unset, the shell resolves the app-data dir from
 /// the app id of `desktop.toml`: `$XDG_DATA_HOME/<app_id>` (not a per-shell dir), created 0700,
@@ -21,7 +21,7 @@ fn c_data_1_xdg_data_home() {
             shell,
             home.path(),
             Some(&xdg),
-            &xdg.join(demo_identity().app_id),
+            &xdg.join(&under_test().app_id),
         );
     });
 }
@@ -35,7 +35,7 @@ fn c_data_1_home_default() {
             .path()
             .join(".local")
             .join("share")
-            .join(demo_identity().app_id);
+            .join(&under_test().app_id);
         app_data_dir_case(shell, home.path(), None, &expected);
     });
 }

@@ -9,11 +9,12 @@ use conformance::{check, check_scenario, demo, sqlite, Launch, LaunchOptions};
 #[cfg(unix)]
 use crate::helpers::mode_of;
 use crate::helpers::{
-    assert_startup_failure, demo_identity, log_files, pony_count, quit_clean, running_with,
-    token_of, QUIT_TIMEOUT,
+    assert_startup_failure, log_files, pony_count, quit_clean, running_with, token_of, under_test,
+    QUIT_TIMEOUT,
 };
 
-/// C-DATA-3: a fresh app-data dir gets the 3-pony roster; after clearing the stable a relaunch
+/// C-DATA-3 (the demo's roster: `clauses::REQUIREMENTS`): a fresh app-data dir gets the 3-pony
+/// roster; after clearing the stable a relaunch
 /// does not re-seed, and neither does the one after it.
 #[test]
 fn c_data_3_first_run_seeding() {
@@ -82,7 +83,7 @@ fn c_data_3_died_before_seeding_seeds_next_time() {
 #[test]
 fn c_data_4_per_install_secret_key() {
     check("C-DATA-4", |shell| {
-        let id = demo_identity();
+        let id = under_test();
         let fake = FakePython::new(
             &FakeSpec::default()
                 .export("DJANGO_SETTINGS_MODULE", &id.settings_packaged)

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use conformance::{check_scenario, Auth, LaunchOptions};
 
-use crate::helpers::{log_files, query, quit_clean, running, running_with, token_of};
+use crate::helpers::{app_pages, log_files, query, quit_clean, running, running_with, token_of};
 
 /// C-DATA-6: backend and shell logs are in `<app-data>/logs/`, and the access log scrubs the
 /// token (and tickets) from query strings.
@@ -14,9 +14,10 @@ fn c_data_6_logs_and_scrubbing() {
         let mut l = running(shell);
         let backend = l.ready();
         let token = token_of(&l);
+        let page = app_pages(&backend, &token).remove(0);
         let _ = backend
             .get(
-                &format!("/ponies/?token={token}&page=1"),
+                &format!("{page}?token={token}&page=1"),
                 Auth::Header(&token),
             )
             .unwrap();

@@ -6,12 +6,13 @@ use conformance::launch::GRACE_ENV;
 use conformance::procs;
 use conformance::{check, check_scenario, sqlite, Event, EventKind, LaunchOptions, ORPHAN_BOUND};
 
-use crate::helpers::{log_files, quit_clean, running, running_with, QUIT_TIMEOUT};
+use crate::helpers::{log_files, quit_clean, running, running_with, under_test, QUIT_TIMEOUT};
 
-/// C-PROC-1: exactly two roles, each one process: `manage.py desktop_serve` (never
-/// `runserver`) and `manage.py desktop_worker`, the worker spawned after readiness. The
-/// interpreter (a recording stand-in for the real one) is run exactly twice, so migrations and
-/// seeding ran inside `desktop_serve`, and the database is fully migrated by the time it serves.
+/// C-PROC-1: exactly the project's roles, each one process: `manage.py desktop_serve` (never
+/// `runserver`) and `manage.py desktop_worker` (unless `desktop.toml` says `worker = false`),
+/// the worker spawned after readiness. The interpreter (a recording stand-in for the real one)
+/// is run once per role, so migrations and seeding ran inside `desktop_serve`, and the project's
+/// apps and desktop_django are migrated by the time it serves.
 #[test]
 fn c_proc_1_two_roles_no_runserver_no_migrate() {
     check("C-PROC-1", |shell| {
@@ -25,22 +26,25 @@ fn c_proc_1_two_roles_no_runserver_no_migrate() {
                 _ => None,
             })
             .collect();
+        let project = under_test();
         let roles: Vec<&str> = spawned.iter().map(|(role, _)| *role).collect();
-        assert_eq!(roles, ["web", "worker"], "backend_spawned roles");
+        assert_eq!(roles, project.roles(), "backend_spawned roles");
         let ready = events
             .iter()
             .position(|e| e.event.kind() == EventKind::BackendReady)
             .expect("a backend_ready event");
-        let worker_at = events
-            .iter()
-            .position(
-                |e| matches!(&e.event, Event::BackendSpawned { role, .. } if role == "worker"),
-            )
-            .expect("worker spawned");
-        assert!(
-            worker_at > ready,
-            "the worker was spawned before backend_ready"
-        );
+        if project.worker {
+            let worker_at = events
+                .iter()
+                .position(
+                    |e| matches!(&e.event, Event::BackendSpawned { role, .. } if role == "worker"),
+                )
+                .expect("worker spawned");
+            assert!(
+                worker_at > ready,
+                "the worker was spawned before backend_ready"
+            );
+        }
         let backend = l.backend_processes();
         let cmdlines: Vec<String> = backend.iter().map(|p| p.cmdline()).collect();
         for p in &backend {
@@ -57,12 +61,12 @@ fn c_proc_1_two_roles_no_runserver_no_migrate() {
                 );
             }
         }
-        for (role, arg) in [("web", "desktop_serve"), ("worker", "desktop_worker")] {
+        for (role, arg) in project.roles().iter().zip(project.role_commands()) {
             let with: Vec<_> = backend.iter().filter(|p| p.has_arg(arg)).collect();
             assert_eq!(with.len(), 1, "{arg} processes: {cmdlines:?}");
             let pid = spawned
                 .iter()
-                .find(|(r, _)| *r == role)
+                .find(|(r, _)| r == role)
                 .map(|(_, pid)| *pid)
                 .unwrap();
             assert_eq!(with[0].pid, pid, "the {role} pid in backend_spawned");
@@ -74,7 +78,7 @@ fn c_proc_1_two_roles_no_runserver_no_migrate() {
             .collect();
         assert_eq!(
             roles_run,
-            ["desktop_serve", "desktop_worker"],
+            project.role_commands(),
             "the interpreter was run for: {calls:?}"
         );
         assert!(
@@ -83,7 +87,13 @@ fn c_proc_1_two_roles_no_runserver_no_migrate() {
         );
         let applied = sqlite::applied_migrations(&l.app_data.join("app.sqlite3"))
             .unwrap_or_else(|e| panic!("{e}"));
-        for app in ["ponies", "routines", "desktop_django"] {
+        let apps = project.migrating_apps();
+        assert!(
+            !project.is_demo || apps.len() == 2,
+            "the demo migrates ponies and routines: {apps:?}"
+        );
+        let labels = apps.iter().map(|(label, _)| label.as_str());
+        for app in labels.chain(["desktop_django"]) {
             assert!(
                 applied.iter().any(|(a, _)| a == app),
                 "no {app} migration applied before serving: {applied:?}"
@@ -144,9 +154,10 @@ fn c_proc_2_stdin_lifeline() {
         let logs = log_files(&l.app_data);
         let all: String = logs.iter().map(|(_, t)| t.as_str()).collect();
         let eof_lines = all.matches("lifeline: stdin reached EOF").count();
+        let roles = under_test().roles().len();
         assert!(
-            eof_lines >= 2,
-            "expected both roles to log the lifeline EOF, found {eof_lines}: {:?}",
+            eof_lines >= roles,
+            "expected each of the {roles} role(s) to log the lifeline EOF, found {eof_lines}: {:?}",
             logs.iter().map(|(p, _)| p).collect::<Vec<_>>()
         );
     });

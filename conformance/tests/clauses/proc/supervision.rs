@@ -8,12 +8,14 @@ use conformance::{
     check, check_scenario, procs, Auth, Event, EventKind, Launch, LaunchOptions, ORPHAN_BOUND,
 };
 
-use crate::helpers::{quit_clean, running, running_with, token_of, QUIT_TIMEOUT};
+use crate::helpers::{quit_clean, running, running_with, token_of, under_test, QUIT_TIMEOUT};
 
 /// C-PROC-6 (worker restart, SHOULD): a killed worker is spawned again (a new
 /// `backend_spawned {role: worker}` whose process runs), no sooner than 1 s, 2 s, then 4 s after
 /// each crash; after 3 restarts within 60 s the next crash is not restarted, the shell says so
-/// (`worker_down {log_path}`), and the app's pages show that the worker is down.
+/// (`worker_down {log_path}`), and the app's pages show that the worker is down (on the demo,
+/// its routines page: another project's templates decide where the banner goes). Needs a
+/// worker role (`clauses::REQUIREMENTS`).
 #[test]
 fn c_proc_6_worker_restarts() {
     check_scenario("C-PROC-6", "worker-restart", |shell| {
@@ -76,14 +78,16 @@ fn c_proc_6_worker_restarts() {
             before,
             "a 4th crash within 60 s was restarted"
         );
-        let backend = l.ready();
-        let token = l.token();
-        let page = backend.get("/routines/", Auth::Header(&token)).unwrap();
-        assert!(
-            page.status == 200 && page.body.contains("data-worker-down"),
-            "the page does not say the worker is down (status {})",
-            page.status
-        );
+        if under_test().is_demo {
+            let backend = l.ready();
+            let token = l.token();
+            let page = backend.get("/routines/", Auth::Header(&token)).unwrap();
+            assert!(
+                page.status == 200 && page.body.contains("data-worker-down"),
+                "the page does not say the worker is down (status {})",
+                page.status
+            );
+        }
         quit_clean(&mut l, "after the worker restarts");
     });
 }

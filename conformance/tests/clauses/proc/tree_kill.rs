@@ -9,10 +9,10 @@ use conformance::{
     READY_TIMEOUT,
 };
 
-use crate::helpers::{running, running_with, QUIT_TIMEOUT};
+use crate::helpers::{running, running_with, under_test, QUIT_TIMEOUT};
 
 /// C-PROC-4: the tree kill reaches grandchildren. A stand-in interpreter plants a sleeping
-/// grandchild under each role (it ignores the lifeline: only a kill reaches it); after a
+/// grandchild under each role of the project (it ignores the lifeline: only a kill reaches it); after a
 /// graceful quit the shell exits 0 and both grandchildren are gone within 3000 ms.
 #[test]
 fn c_proc_4_tree_kill_reaches_grandchildren() {
@@ -24,7 +24,8 @@ fn c_proc_4_tree_kill_reaches_grandchildren() {
         });
         let mut l = running_with(shell, LaunchOptions::default().python(&fake.path));
         let mut planted = Vec::new();
-        for (role, cmd) in [("web", "desktop_serve"), ("worker", "desktop_worker")] {
+        let project = under_test();
+        for (role, cmd) in project.roles().iter().zip(project.role_commands()) {
             let pid = fake
                 .grandchild_pid(cmd)
                 .unwrap_or_else(|| panic!("no grandchild was planted under the {role} role"));
@@ -116,8 +117,10 @@ fn c_proc_5_sigkill_reaches_grandchildren() {
             env: Vec::new(),
         });
         let mut l = running_with(shell, LaunchOptions::default().python(&fake.path));
-        let planted: Vec<(&str, u32)> = ["desktop_serve", "desktop_worker"]
-            .into_iter()
+        let planted: Vec<(&str, u32)> = under_test()
+            .role_commands()
+            .iter()
+            .copied()
             .map(|cmd| {
                 let pid = fake
                     .grandchild_pid(cmd)

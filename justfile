@@ -101,7 +101,8 @@ release-manifest:
     @scripts/release-manifest.sh
 
 # A Django project this repository did not write, wrapped with no edits to its files:
-# init, doctor, its own tests, the headless shell, a login and an admin add (scripts/test-wrap.sh).
+# init, doctor, its own tests, the headless shell, a login and an admin add, then the conformance
+# suite on the headless row with it as the backend under test (scripts/test-wrap.sh).
 test-wrap: setup
     @scripts/test-wrap.sh
 

@@ -11,7 +11,9 @@
 #   3. the project's own tests pass, unchanged, under its own settings
 #   4. the headless shell loads its pages (`desktop-django run --shell headless`)
 #   5. through the ticket-bootstrapped cookie: a login, and an item added in the admin
-#      (conformance/tests/wrapped.rs), and the backend clauses of the conformance suite
+#      (conformance/tests/wrapped.rs); then the whole clause suite on the headless row with this
+#      project as the backend under test (DESKTOP_DJANGO_CONFORMANCE_BACKEND), summarised as
+#      pass / n/a / expected failure; any failure fails the script
 #   6. `git status`: the project's files are untouched; only init's three files are new
 set -euo pipefail
 
@@ -169,6 +171,30 @@ DJANGO_SUPERUSER_PASSWORD="wrap-test-password-1" "$cli" manage --project . -- \
   >"$work/wrapped.out" 2>&1 || { cat "$work/wrapped.out"; fail "the wrapped project's login or admin add failed"; }
 grep -q 'test result: ok. 1 passed' "$work/wrapped.out" || fail "the wrapped test did not run: $(cat "$work/wrapped.out")"
 note "logged in with the desktop token cookie, added an item in the admin, quit cleanly"
+
+step "The conformance suite's clauses on the headless row, this project as the backend"
+# Every check runs against this project through the descriptor's {backend}; the checks that need
+# the demo's own pages or a worker role read n/a (conformance::clauses::REQUIREMENTS). Its matrix
+# goes to <target>/conformance/backend-<app id>/, apart from the demo's.
+suite_start=$SECONDS
+suite_ok=1
+(cd "$root" && DESKTOP_DJANGO_CONFORMANCE_BACKEND="$project" DESKTOP_DJANGO_CONFORMANCE_SHELLS=headless \
+  cargo test -q -p conformance --test clauses) >"$work/suite.out" 2>&1 || suite_ok=0
+# One line per check and row: `conformance: <clause>[@scenario] headless: <outcome> (<secs> s)`
+# (the lines may share a terminal line with libtest's progress dots, so match inside lines).
+outcomes="$(grep -oE 'conformance: [^ ]+ headless: (pass|fail|n/a|expected failure|not claimed|unavailable) \(' "$work/suite.out" \
+  | sed -E 's/^conformance: ([^ ]+) headless: (.*) \($/\1\t\2/' || true)"
+count() { awk -F'\t' -v o="$1" '$2 == o' <<<"$outcomes" | wc -l | tr -d ' '; }
+pkg_na="$(awk -F'\t' '$2 == "n/a" && $1 ~ /^C-PKG-/' <<<"$outcomes" | wc -l | tr -d ' ')"
+backend_na="$(awk -F'\t' '$2 == "n/a" && $1 !~ /^C-PKG-/ {print $1}' <<<"$outcomes" | tr '\n' ' ')"
+hostile="$(grep -oE 'HOSTILE headless: [0-9]+ of [0-9]+ cases passed, [0-9]+ n/a' "$work/suite.out" | head -n 1 || true)"
+note "$(count pass) pass, $(count 'expected failure') expected failure (the descriptor's), $(count fail) fail; n/a: ${backend_na:-none}(needs the demo or a worker) and $pkg_na package clause(s)"
+[ -z "$hostile" ] || note "$hostile (the demo's CRUD endpoints)"
+note "$((SECONDS - suite_start)) s"
+if [ "$suite_ok" != 1 ] || [ "$(count fail)" != 0 ] || [ "$(count pass)" = 0 ]; then
+  grep -E 'panicked|failed on|FAIL' "$work/suite.out" | head -n 40 >&2 || true
+  fail "the conformance suite failed on the wrapped project (full output: TEST_WRAP_KEEP=1, $work/suite.out)"
+fi
 
 # --- 6. Nothing of the project was edited -----------------------------------------------------
 step "The project's own files are untouched"

@@ -44,12 +44,7 @@ impl Matrix {
             }
             out.push('\n');
         }
-        let totals: Vec<String> = self
-            .totals()
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect();
-        out.push_str(&format!("\nTotals: {}.\n", totals.join(", ")));
+        out.push_str(&format!("\nTotals: {}.\n", self.totals_line()));
         for (shell, why) in self.unavailable() {
             out.push_str(&format!(
                 "\n{shell} is unavailable on the machine that ran this: {why}\n"
@@ -62,6 +57,16 @@ impl Matrix {
             }
         }
         out
+    }
+
+    /// Each outcome's count, e.g. `3 expected failure, 127 pass`.
+    fn totals_line(&self) -> String {
+        let totals: Vec<String> = self
+            .totals()
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        totals.join(", ")
     }
 
     /// A compact fixed-width table for the terminal.
@@ -101,12 +106,7 @@ impl Matrix {
             }
             out.push('\n');
         }
-        let totals: Vec<String> = self
-            .totals()
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect();
-        out.push_str(&format!("totals: {}", totals.join(", ")));
+        out.push_str(&format!("totals: {}", self.totals_line()));
         for (shell, why) in self.unavailable() {
             out.push_str(&format!("\n{shell} unavailable: {}", truncate(&why, 300)));
         }

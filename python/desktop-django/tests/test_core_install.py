@@ -84,20 +84,21 @@ PROBE = textwrap.dedent(
 )
 
 
-@pytest.fixture(scope="module")
-def probe(tmp_path_factory) -> dict:
-    tmp = tmp_path_factory.mktemp("core")
-    (tmp / "core_settings.py").write_text(SETTINGS, encoding="utf-8")
-    (tmp / "probe.py").write_text(PROBE, encoding="utf-8")
+def run_probe(tmp, settings: str, script: str, marker: str, *args: str, **env_extra) -> dict:
+    """Runs ``script`` with ``settings`` (module texts) in a fresh interpreter whose
+    environment has no ``DJANGO_*``/``DESKTOP_*`` of ours; returns the JSON it printed after
+    ``marker``. Fails the test with its output when it exits non-zero or prints nothing."""
+    (tmp / "probe_settings.py").write_text(settings, encoding="utf-8")
+    (tmp / "probe.py").write_text(script, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DESKTOP_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="core_settings",
+        DJANGO_SETTINGS_MODULE="probe_settings",
         PYTHONPATH=str(tmp),
         CORE_TEST_DIR=str(tmp),
-        DESKTOP_DJANGO_APP_DATA_DIR=str(tmp / "app-data"),
+        **env_extra,
     )
     proc = subprocess.run(
-        [sys.executable, str(tmp / "probe.py"), ",".join(EXTRAS)],
+        [sys.executable, str(tmp / "probe.py"), *args],
         capture_output=True,
         text=True,
         env=env,
@@ -105,9 +106,22 @@ def probe(tmp_path_factory) -> dict:
         timeout=120,
         check=False,
     )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("CORE_PROBE ")]
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(marker + " ")]
     assert proc.returncode == 0 and lines, f"probe failed:\n{proc.stdout}\n{proc.stderr}"
-    return json.loads(lines[-1].removeprefix("CORE_PROBE "))
+    return json.loads(lines[-1].removeprefix(marker + " "))
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("core")
+    return run_probe(
+        tmp,
+        SETTINGS,
+        PROBE,
+        "CORE_PROBE",
+        ",".join(EXTRAS),
+        DESKTOP_DJANGO_APP_DATA_DIR=str(tmp / "app-data"),
+    )
 
 
 def test_every_module_but_storage_imports_without_the_extras(probe):
@@ -175,26 +189,7 @@ def test_app_data_database_gets_the_contract_pragmas_on_every_django(tmp_path):
     """C-DATA-2 on the lowest and highest supported Django: through ``init_command`` on 5.1+,
     through the ``connection_created`` receiver on 4.2/5.0; another database of the project
     keeps SQLite's defaults."""
-    (tmp_path / "pragma_settings.py").write_text(PRAGMA_SETTINGS, encoding="utf-8")
-    (tmp_path / "pragma_probe.py").write_text(PRAGMA_PROBE, encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DESKTOP_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="pragma_settings",
-        PYTHONPATH=str(tmp_path),
-        CORE_TEST_DIR=str(tmp_path),
-    )
-    proc = subprocess.run(
-        [sys.executable, str(tmp_path / "pragma_probe.py")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("PRAGMAS ")]
-    assert proc.returncode == 0 and lines, f"probe failed:\n{proc.stdout}\n{proc.stderr}"
-    got = json.loads(lines[-1].removeprefix("PRAGMAS "))
+    got = run_probe(tmp_path, PRAGMA_SETTINGS, PRAGMA_PROBE, "PRAGMAS")
     assert got["default"] == {
         "journal_mode": "wal",
         "synchronous": 1,

@@ -42,7 +42,8 @@ pub struct Cell {
     pub details: Vec<String>,
     /// Scenario names that were run.
     pub scenarios: Vec<String>,
-    /// True when a scenario's result comes from an earlier test run than the newest one.
+    /// True when a scenario's result comes from an earlier test run than the newest run of
+    /// this shell (a row never mixes runs unnoticed; rows of different runs are fine).
     pub stale: bool,
 }
 
@@ -94,14 +95,21 @@ impl Matrix {
 
     /// Builds the matrix of `shells` from `records` (see [`Matrix::build`]).
     pub fn from_records(shells: &[String], records: &[CheckRecord]) -> Matrix {
-        let newest_run = records
+        // Per shell: the run that last checked it.
+        let newest: BTreeMap<&str, &str> = shells
             .iter()
-            .max_by(|a, b| a.finished.total_cmp(&b.finished))
-            .map(|r| r.run.clone())
-            .unwrap_or_default();
+            .map(|shell| {
+                let run = records
+                    .iter()
+                    .filter(|r| r.results.iter().any(|x| &x.shell == shell))
+                    .max_by(|a, b| a.finished.total_cmp(&b.finished))
+                    .map_or("", |r| r.run.as_str());
+                (shell.as_str(), run)
+            })
+            .collect();
         let mut rows = Vec::new();
         for clause in clauses::ALL.iter().chain(clauses::SUITES) {
-            rows.push(Self::row(clause, shells, records, &newest_run));
+            rows.push(Self::row(clause, shells, records, &newest));
         }
         Matrix {
             generated: unix_now(),
@@ -121,7 +129,12 @@ impl Matrix {
         self.labels.get(shell).map_or(shell, String::as_str)
     }
 
-    fn row(clause: &Clause, shells: &[String], records: &[CheckRecord], newest: &str) -> Row {
+    fn row(
+        clause: &Clause,
+        shells: &[String],
+        records: &[CheckRecord],
+        newest: &BTreeMap<&str, &str>,
+    ) -> Row {
         let mine: Vec<&CheckRecord> = records
             .iter()
             .filter(|r| r.clause.eq_ignore_ascii_case(clause.id))
@@ -140,7 +153,7 @@ impl Matrix {
                     continue;
                 };
                 cell.scenarios.push(rec.scenario.clone());
-                cell.stale |= rec.run != newest;
+                cell.stale |= newest.get(shell.as_str()) != Some(&rec.run.as_str());
                 if let Some(d) = &res.detail {
                     let d = if rec.scenario == "main" {
                         d.clone()

@@ -64,12 +64,15 @@ pub fn unix_now() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// The results file of one scenario: `<clause>.json`, or `<clause>@<scenario>.json`.
-pub fn record_path(clause: &str, scenario: &str) -> PathBuf {
+/// The results file of one scenario on one shell: `<clause>--<shell>.json`, or
+/// `<clause>@<scenario>--<shell>.json`. One file per shell, so a run of some shells
+/// (`DESKTOP_DJANGO_CONFORMANCE_SHELLS`, e.g. an installed package's row) replaces their results
+/// and keeps the other shells' from earlier runs.
+pub fn record_path(clause: &str, scenario: &str, shell: &str) -> PathBuf {
     let name = if scenario == "main" {
-        format!("{clause}.json")
+        format!("{clause}--{shell}.json")
     } else {
-        format!("{clause}@{scenario}.json")
+        format!("{clause}@{scenario}--{shell}.json")
     };
     results_dir().join(name)
 }

@@ -15,12 +15,19 @@ pub fn record(rec: &CheckRecord) {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(rec.clone());
-    let path = record_path(&rec.clause, &rec.scenario);
     let _lock = Lock::take(&root());
     if std::fs::create_dir_all(results_dir()).is_ok() {
-        let tmp = path.with_extension("json.tmp");
-        if std::fs::write(&tmp, serde_json::to_string_pretty(rec).unwrap_or_default()).is_ok() {
-            let _ = std::fs::rename(&tmp, &path);
+        for result in &rec.results {
+            let one = CheckRecord {
+                results: vec![result.clone()],
+                ..rec.clone()
+            };
+            let path = record_path(&rec.clause, &rec.scenario, &result.shell);
+            let tmp = path.with_extension("json.tmp");
+            if std::fs::write(&tmp, serde_json::to_string_pretty(&one).unwrap_or_default()).is_ok()
+            {
+                let _ = std::fs::rename(&tmp, &path);
+            }
         }
     }
     if let Ok(m) = Matrix::build(&crate::shell_names(), &results_dir()) {

@@ -107,3 +107,38 @@ fn cells_take_the_worst_scenario_and_mark_stale_runs() {
             .unwrap();
     assert_eq!(back.rows.len(), m.rows.len());
 }
+
+#[test]
+fn a_row_run_alone_joins_the_matrix_without_staling_the_others() {
+    // The full run checked wry; a later run checked only the installed package's row.
+    let records = vec![
+        rec("C-PROC-5", "main", "old", &[("wry", "pass", None)]),
+        rec("C-PORT-1", "main", "old", &[("wry", "pass", None)]),
+        rec("C-PROC-5", "main", "new", &[("deb", "pass", None)]),
+        rec(
+            "C-PORT-1",
+            "main",
+            "new",
+            &[("deb", "fail", Some("bound 0.0.0.0"))],
+        ),
+    ];
+    let shells = ["wry".to_string(), "deb".to_string()];
+    let m = Matrix::from_records(&shells, &records);
+    let row = |id: &str| m.rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row("C-PROC-5").cells["wry"].outcome, "pass");
+    assert!(
+        !row("C-PROC-5").cells["wry"].stale,
+        "wry's own newest run is 'old'"
+    );
+    assert_eq!(row("C-PORT-1").cells["deb"].outcome, "fail");
+    assert!(!row("C-PORT-1").cells["deb"].stale);
+    // A shell checked in two runs: the older run's cells are marked.
+    let mixed = vec![
+        rec("C-PROC-5", "main", "old", &[("wry", "pass", None)]),
+        rec("C-PORT-1", "main", "new", &[("wry", "pass", None)]),
+    ];
+    let m = Matrix::from_records(&["wry".to_string()], &mixed);
+    let row = |id: &str| m.rows.iter().find(|r| r.id == id).unwrap();
+    assert!(row("C-PROC-5").cells["wry"].stale);
+    assert!(!row("C-PORT-1").cells["wry"].stale);
+}

@@ -49,9 +49,10 @@ fn main() {
              *n/a*: a C-PKG clause, which binds installed packages only, on a build. `HOSTILE` is \
              the hostile-input corpus (tokens, Host, `next`, tickets, CSRF, CRUD input, HTTP \
              framing).\n\n\
-             The installed-package row (`tauri-deb`) runs while `just test-package` has the \
-             `.deb` installed; elsewhere it reads *unavailable*.\n\n\
-             Regenerate after a full run:\n\n\
+             The installed-package rows (Tauri and wry `.deb`) run while `just test-package` \
+             has each `.deb` installed; elsewhere they read *unavailable*. Results are kept per \
+             shell, so the matrix joins the rows of the full run and of those runs.\n\n\
+             Regenerate after `just test` (or a full run):\n\n\
              ```sh\ncargo build --workspace --bins\ncargo test -p conformance\n\
              cargo run -p conformance --bin conformance-matrix -- --docs\n```\n\n\
              How a shell joins the matrix: [adding-a-shell.md](adding-a-shell.md).\n\n{}",

@@ -4,7 +4,9 @@ use conformance::fakes::{Action, FakePython, FakeSpec};
 use conformance::launch::GRACE_ENV;
 #[cfg(target_os = "linux")]
 use conformance::procs;
-use conformance::{check, check_scenario, sqlite, Event, EventKind, LaunchOptions, ORPHAN_BOUND};
+use conformance::{
+    check, check_scenario, sqlite, Event, EventKind, Launch, LaunchOptions, ORPHAN_BOUND,
+};
 
 use crate::helpers::{log_files, quit_clean, running, running_with, under_test, QUIT_TIMEOUT};
 
@@ -140,13 +142,7 @@ fn c_proc_2_stdin_lifeline() {
             }
         }
         quit_clean(&mut l, "after closing the lifelines");
-        let done = l.wait_event(EventKind::ShutdownComplete, QUIT_TIMEOUT);
-        let Event::ShutdownComplete {
-            elapsed_ms: elapsed,
-        } = done.event
-        else {
-            unreachable!("wait_event returns its kind")
-        };
+        let elapsed = shutdown_elapsed_ms(&mut l);
         assert!(
             elapsed < grace_ms,
             "shutdown took {elapsed} ms: the backend did not stop by itself within the {grace_ms} ms grace period"
@@ -213,18 +209,21 @@ fn c_proc_3_grace_period_then_tree_kill() {
                 .env(GRACE_ENV, grace_ms.to_string()),
         );
         quit_clean(&mut l, "after the grace period");
-        let done = l.wait_event(EventKind::ShutdownComplete, QUIT_TIMEOUT);
-        let Event::ShutdownComplete {
-            elapsed_ms: elapsed,
-        } = done.event
-        else {
-            unreachable!("wait_event returns its kind")
-        };
+        let elapsed = shutdown_elapsed_ms(&mut l);
         assert!(
             (grace_ms..grace_ms + 4000).contains(&elapsed),
             "shutdown took {elapsed} ms; with a stubborn web server it should wait out the {grace_ms} ms grace, then kill"
         );
     });
+}
+
+/// `shutdown_complete`'s `elapsed_ms`: how long the quit took, as the shell measured it.
+fn shutdown_elapsed_ms(l: &mut Launch) -> u64 {
+    let done = l.wait_event(EventKind::ShutdownComplete, QUIT_TIMEOUT);
+    let Event::ShutdownComplete { elapsed_ms } = done.event else {
+        unreachable!("wait_event returns its kind")
+    };
+    elapsed_ms
 }
 
 crate::checks! {

@@ -4,7 +4,7 @@
 //! bundle and runs it in packaged mode. Each sits next to the dev-mode row of its shell.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use contract::manifest::RuntimeManifest;
 use harness::descriptor::ShellSpec;
@@ -52,20 +52,7 @@ pub fn build(ws: &Path, release: bool) -> Result<(), String> {
         "scripts/package.sh tauri{} …",
         if release { "" } else { " --debug" }
     ));
-    let out = cmd
-        .current_dir(ws)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run scripts/package.sh: {e}"))?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let err = String::from_utf8_lossy(&out.stderr);
-    let lines: Vec<&str> = err.lines().collect();
-    Err(format!(
-        "`scripts/package.sh` failed: {}",
-        lines[lines.len().saturating_sub(3)..].join(" / ")
-    ))
+    crate::subjects::run_build(&mut cmd, ws, "scripts/package.sh")
 }
 
 /// The packaged subjects `--only` asks for, each with what to launch (`None`: skipped, with the

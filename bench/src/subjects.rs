@@ -110,19 +110,29 @@ fn release_spec(spec: &ShellSpec) -> Option<ShellSpec> {
 
 fn cargo_release_build(ws: &Path, pkg: &str) -> Result<(), String> {
     say(&format!("cargo build --release -p {pkg} …"));
-    let out = Command::new("cargo")
-        .args(["build", "--release", "-p", pkg])
+    run_build(
+        Command::new("cargo").args(["build", "--release", "-p", pkg]),
+        ws,
+        &format!("cargo build --release -p {pkg}"),
+    )
+}
+
+/// Runs a build step `what` from `ws` with its output captured.
+///
+/// Errors: it could not start, or it failed (the last 3 lines of its stderr).
+pub fn run_build(cmd: &mut Command, ws: &Path, what: &str) -> Result<(), String> {
+    let out = cmd
         .current_dir(ws)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
+        .map_err(|e| format!("cannot run `{what}`: {e}"))?;
     if out.status.success() {
         return Ok(());
     }
     let err = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = err.lines().collect();
     Err(format!(
-        "`cargo build --release -p {pkg}` failed: {}",
+        "`{what}` failed: {}",
         lines[lines.len().saturating_sub(3)..].join(" / ")
     ))
 }

@@ -109,6 +109,9 @@ events! {
             phase: String,
             url: String,
         },
+        /// A second launch on this app-data dir asked this instance to bring
+        /// its window forward, and the shell was told to (C-PROC-7).
+        SecondLaunch,
         ShutdownStarted,
         ShutdownComplete {
             elapsed_ms: u64,

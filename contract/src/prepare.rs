@@ -126,20 +126,35 @@ pub fn prepare_in<I: IntoIterator<Item = OsString>>(
 
 impl Prepared {
     /// Takes the single-instance lock in the app-data dir for the life of
-    /// this process (C-PROC-7). Returns `false` when another shell already
-    /// holds it: the caller exits 0 before any backend starts. Where no lock
-    /// can be taken at all, logs why and returns `true`: running unlocked
-    /// beats not running.
+    /// this process (C-PROC-7), and opens the socket through which a later
+    /// launch asks this one to focus its window (served from
+    /// [`crate::session::Session::start`]). Returns `false` when another shell
+    /// already holds it, after asking that shell to bring its window forward
+    /// ([`crate::instance::ask_to_focus`]): the caller exits 0 before any
+    /// backend starts. Where no lock can be taken at all, logs why and returns
+    /// `true`: running unlocked beats not running.
     pub fn claim_instance(&mut self) -> bool {
         match crate::instance::try_lock(&self.paths.root) {
-            Ok(Some(lock)) => {
+            Ok(Some(mut lock)) => {
+                if let Err(e) = lock.listen(&self.paths.root) {
+                    self.log.line(
+                        "shell",
+                        &format!("a second launch cannot focus this window: {e}"),
+                    );
+                }
                 self.instance = Some(lock);
                 true
             }
             Ok(None) => {
+                let outcome = match crate::instance::ask_to_focus(&self.paths.root) {
+                    Ok(()) => "asked it to focus its window".to_owned(),
+                    Err(e) => format!("could not ask it to focus: {e}"),
+                };
                 self.log.line(
                     "shell",
-                    "another instance uses this app-data dir; exiting (C-PROC-7)",
+                    &format!(
+                        "another instance uses this app-data dir; {outcome}; exiting (C-PROC-7)"
+                    ),
                 );
                 false
             }

@@ -80,6 +80,9 @@ pub enum UiRequest {
     /// Replace the main webview's content with this HTML document (the
     /// startup-error page, naming the message and the log path).
     ShowHtml(String),
+    /// Show, unminimize and raise the main window: a second launch asked for
+    /// it (C-PROC-7). Shells without a window ignore it.
+    Focus,
     /// End the event loop and exit the process with this code (0, or 1 after
     /// a startup failure). Sent once, after every backend process is gone,
     /// and last.
@@ -95,6 +98,7 @@ impl std::fmt::Debug for UiRequest {
                 None => write!(f, "Navigate({url:?})"),
             },
             UiRequest::ShowHtml(html) => write!(f, "ShowHtml({} bytes)", html.len()),
+            UiRequest::Focus => f.write_str("Focus"),
             UiRequest::Exit(code) => write!(f, "Exit({code})"),
         }
     }

@@ -25,26 +25,48 @@ impl Shell for Recorder {
         let call = match r {
             UiRequest::Navigate(url) => format!("navigate {url}"),
             UiRequest::ShowHtml(html) => format!("html {html}"),
+            UiRequest::Focus => "focus".into(),
             UiRequest::Exit(code) => format!("exit {code}"),
         };
         self.0.lock().unwrap().push(call);
     }
 }
 
-/// A session over the fake backend in its default ("ok") mode.
-fn session(fx: &common::Fixture, python: &str) -> (Session, Recorder) {
+fn prepared(fx: &common::Fixture, python: &str) -> Prepared {
     let toml = "app_id = \"t.app\"\nproduct_name = \"Test <App>\"\n[settings]\ndev = \"d\"\npackaged = \"p\"\n";
     let mut spec = spec();
     spec.manage[0] = python.into();
-    let prepared = Prepared {
+    Prepared {
         project: Project::parse(toml, &common::fixtures_dir()).unwrap(),
         spec,
         paths: fx.paths.clone(),
         log: fx.log.clone(),
         instance: None,
-    };
+    }
+}
+
+/// A session over the fake backend in its default ("ok") mode.
+fn session(fx: &common::Fixture, python: &str) -> (Session, Recorder) {
     let shell = Recorder::default();
-    (Session::new(prepared, shell.clone()), shell)
+    (Session::new(prepared(fx, python), shell.clone()), shell)
+}
+
+/// C-PROC-7: a second launch on the same app-data dir is refused the instance, and the first
+/// session's shell is asked to focus its window; once the first has quit, a launch gets it.
+#[test]
+fn a_second_launch_focuses_the_first() {
+    let fx = fixture();
+    let mut first = prepared(&fx, "python3");
+    assert!(first.claim_instance(), "the first launch claims the instance");
+    let shell = Recorder::default();
+    let session = Session::new(first, shell.clone());
+    session.start();
+    assert!(!prepared(&fx, "python3").claim_instance(), "a second holder");
+    assert!(shell.calls().contains(&"focus".to_string()), "{:?}", shell.calls());
+    session.request_quit();
+    assert!(eventually(10_000, || shell.calls().last().unwrap() == "exit 0"));
+    session.release_instance();
+    assert!(prepared(&fx, "python3").claim_instance(), "released after quit");
 }
 
 #[test]

@@ -115,6 +115,7 @@ impl Session {
     /// handling (Node, Electron): they must call [`Session::request_quit`]
     /// on SIGTERM/SIGINT/Ctrl-Break themselves. Call once.
     pub fn start_without_signal_handler(&self) {
+        self.serve_second_launches();
         let session = self.clone();
         let handle = std::thread::Builder::new()
             .name("contract-startup".into())
@@ -137,6 +138,31 @@ impl Session {
             })
             .expect("cannot start the startup thread");
         *lock(&self.inner.startup) = Some(handle);
+    }
+
+    /// Answers a later launch on the same app-data dir through the instance
+    /// lock's socket (C-PROC-7) with [`Session::second_launch`]. A no-op
+    /// unless the shell claimed the instance ([`Prepared::claim_instance`]).
+    fn serve_second_launches(&self) {
+        // Weak: the serving thread must not keep the session alive.
+        let session = Arc::downgrade(&self.inner);
+        if let Some(held) = lock(&self.inner.instance).as_mut() {
+            held.serve(move || {
+                if let Some(inner) = session.upgrade() {
+                    Session { inner }.second_launch();
+                }
+            });
+        }
+    }
+
+    /// A second launch found this instance running (through the instance
+    /// lock, or a shell's own single-instance mechanism): emits
+    /// `second_launch` and asks the shell to bring its window forward
+    /// (C-PROC-7).
+    pub fn second_launch(&self) {
+        self.log("a second launch asked for this window");
+        events::emit(Event::SecondLaunch);
+        self.inner.shell.request(UiRequest::Focus);
     }
 
     fn run_startup(&self) {

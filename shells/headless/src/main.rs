@@ -21,7 +21,7 @@ const MAX_REDIRECTS: usize = 10;
 fn main() {
     contract::events::mark_start();
     let mut prepared = session::prepare_or_exit("desktop-django-headless");
-    // C-PROC-7: there is no window to focus, so a second launch says so and exits 0.
+    // C-PROC-7: the first instance has no window to focus; it logs the second launch.
     if !prepared.claim_instance() {
         eprintln!(
             "desktop-django-headless: {} is already running for {}",
@@ -54,6 +54,9 @@ fn main() {
                 });
             }
             UiRequest::ShowHtml(html) => eprintln!("desktop-django-headless: {}", page_text(&html)),
+            UiRequest::Focus => {
+                eprintln!("desktop-django-headless: a second launch found it running")
+            }
             UiRequest::Exit(code) => std::process::exit(code),
         }
     }

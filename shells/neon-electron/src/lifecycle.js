@@ -56,6 +56,9 @@ function createLifecycle(deps) {
         if (alive()) state.window.loadURL(htmlDataUrl(ev.html));
         if (deps.onStartupError) deps.onStartupError(ev.html, { afterReady: state.origin !== null });
         break;
+      case 'focus':
+        focus();
+        break;
       case 'exit':
         state.exited = true;
         exit(ev.code);
@@ -63,6 +66,14 @@ function createLifecycle(deps) {
       default:
         log(`unknown backend event ${ev.type}`);
     }
+  }
+
+  /** Shows, restores and raises the window: a second launch asked for it (C-PROC-7). */
+  function focus() {
+    if (!alive()) return;
+    if (state.window.isMinimized && state.window.isMinimized()) state.window.restore();
+    state.window.show();
+    state.window.focus();
   }
 
   function alive() {
@@ -117,6 +128,7 @@ function createLifecycle(deps) {
   return {
     start,
     quit,
+    focus,
     backendStopped,
     get window() {
       return state.window;

@@ -196,12 +196,7 @@ function run(electron, { argv = process.argv, backendFactory = openBackend } = {
 
   let lifecycle = null;
   app.on('second-instance', () => {
-    const win = lifecycle && lifecycle.window;
-    if (win && !win.isDestroyed()) {
-      if (win.isMinimized()) win.restore();
-      win.show();
-      win.focus();
-    }
+    if (lifecycle) lifecycle.focus();
   });
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());

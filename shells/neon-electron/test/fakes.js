@@ -59,9 +59,12 @@ class FakeWindow extends EventEmitter {
   focus() {
     this.rec.record('window.focus');
   }
-  restore() {}
+  restore() {
+    this.rec.record('window.restore');
+    this.minimized = false;
+  }
   isMinimized() {
-    return false;
+    return Boolean(this.minimized);
   }
   isDestroyed() {
     return this.destroyed;
@@ -139,6 +142,10 @@ function createFakeBackend(rec, { token = TOKEN } = {}) {
     fail(html = '<p>could not start</p>') {
       settle.reject(new Error('startup failed'));
       onEvent({ type: 'show_html', html });
+    },
+    /** The Rust side: a second launch reached the contract's instance lock. */
+    focus() {
+      onEvent({ type: 'focus' });
     },
     exit(code) {
       if (backend.resolveStop) backend.resolveStop(code);

@@ -76,6 +76,19 @@ test('did-finish-load reports the URL to Rust (window_loaded is emitted there)',
   assert.deepEqual(loaded, [`${ORIGIN}/`]);
 });
 
+test('a focus request restores, shows and raises the window (C-PROC-7)', async () => {
+  const { rec, backend, lc } = setup();
+  lc.start();
+  backend.ready();
+  lc.window.minimized = true;
+  backend.focus();
+  const names = rec.names();
+  const restore = names.indexOf('window.restore');
+  assert.ok(restore >= 0, names.join(', '));
+  assert.ok(names.indexOf('window.focus', restore) > restore, names.join(', '));
+  assert.equal(lc.window.isMinimized(), false);
+});
+
 test('closing the window is a graceful quit: stop, then exit with the code from Rust', async () => {
   const { rec, backend, exits, lc } = setup();
   lc.start();

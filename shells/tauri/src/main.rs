@@ -82,9 +82,12 @@ fn main() {
 
     let app = tauri::Builder::default()
         // First, so that a second instance exits before anything else runs.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            focus(app)
-        }))
+        .plugin(tauri_plugin_single_instance::init(
+            |app, _argv, _cwd| match app.try_state::<Session>() {
+                Some(session) => session.second_launch(),
+                None => focus(app),
+            },
+        ))
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(state)
         .register_uri_scheme_protocol(SCHEME, |ctx, request| {
@@ -115,7 +118,8 @@ fn main() {
         .setup(move |app| {
             let mut prepared = lock(&prepared).take().expect("setup runs once");
             // Without a session bus the plugin cannot tell; the app-data lock
-            // still keeps a second launch from starting a backend (C-PROC-7).
+            // still keeps a second launch from starting a backend, and asks
+            // this first instance to focus instead (C-PROC-7).
             if !prepared.claim_instance() {
                 app.cleanup_before_exit();
                 std::process::exit(0);
@@ -224,6 +228,7 @@ fn carry_out(app: &AppHandle, r: UiRequest) {
                 let _ = window.show();
             }
         }
+        UiRequest::Focus => focus(app),
         UiRequest::Exit(code) => app.exit(code),
     }
 }
@@ -303,7 +308,7 @@ fn tune_webkitgtk(window: &WebviewWindow) {
 #[cfg(not(target_os = "linux"))]
 fn tune_webkitgtk(_window: &WebviewWindow) {}
 
-/// The single-instance callback: bring the running window to the front.
+/// The single-instance callback and `UiRequest::Focus`: bring the running window to the front.
 fn focus(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(MAIN) {
         let _ = window.unminimize();

@@ -125,7 +125,11 @@ fn c_proc_6_web_crash_shows_the_log_path() {
 }
 
 /// C-PROC-7 (single instance, SHOULD): a second launch on the same app-data dir starts no
-/// backend and exits 0, and the first keeps serving.
+/// backend and exits 0, the first is asked to focus its window (`second_launch` in its
+/// events), and it keeps serving.
+/// How long the first instance may take to hear from a second launch that already exited.
+const FOCUS_WAIT: Duration = Duration::from_secs(5);
+
 #[test]
 fn c_proc_7_second_launch_starts_no_backend() {
     check("C-PROC-7", |shell| {
@@ -148,6 +152,7 @@ fn c_proc_7_second_launch_starts_no_backend() {
             second.spawned()
         );
         second.assert_no_marked_process_within(ORPHAN_BOUND, "the second launch");
+        first.wait_event(EventKind::SecondLaunch, FOCUS_WAIT);
         let r = backend.get("/health/", Auth::Header(&token)).unwrap();
         assert_eq!(r.status, 200, "the first instance stopped serving");
         assert_eq!(first.backend_processes().len(), procs_before);

@@ -74,6 +74,9 @@ impl Shell for JsShell {
                         .prop("html")
                         .set(html)?;
                 }
+                UiRequest::Focus => {
+                    event.prop(cx, "type").set("focus")?;
+                }
                 UiRequest::Exit(code) => {
                     if let Some(d) = started {
                         let err = cx.error("the shell quit before the backend was ready")?;

@@ -40,6 +40,9 @@ keys="${CARGO_TARGET_DIR:-$root/target}/test-update-keys"
 [ -f "$keys/desktop-django.pub" ] || (cd "$root" && cargo run -q -p cli -- keygen --out-dir "$keys" >/dev/null)
 export DESKTOP_DJANGO_UPDATE_PUBKEY="$(cat "$keys/desktop-django.pub")"
 "$root/scripts/package.sh" --debug
+# The events file through contract's own event list (testing/harness: events-file), never grep.
+events() { "${CARGO_TARGET_DIR:-$root/target}/debug/events-file" "$@"; }
+(cd "$root" && cargo build -q -p harness --bin events-file)
 out="${CARGO_TARGET_DIR:-$root/target}/package"
 deb="$(ls -t "$out"/*-tauri-*-linux-*.deb | head -n 1)"
 pkg="$(dpkg-deb -f "$deb" Package)"
@@ -102,7 +105,7 @@ run="$work/run"
 status="$(launch "$run")"
 data="$(app_data_of "$run")"
 [ "$status" = 0 ] || { cat "$run/stderr" "$data/logs/shell.log" 2>/dev/null | tail -n 30; fail "the app exited with $status"; }
-grep -q '"window_loaded"' "$run/events.jsonl" || fail "no window_loaded event: $(cat "$run/events.jsonl")"
+events find "$run/events.jsonl" window_loaded >/dev/null || fail "no window_loaded event: $(cat "$run/events.jsonl")"
 grep -q "spawning web: $backend desktop_serve (mode packaged" "$data/logs/shell.log" \
   || fail "the web role did not run the bundled runtime: $(grep spawning "$data/logs/shell.log")"
 # A page and its static files (collected into the bundle, served by WhiteNoise) reached the webview.
@@ -111,7 +114,7 @@ served '"path": "/' || fail "no page was served: $(tail -n 5 "$data/logs/access.
 served '"path": "/static/' || fail "no static file was served: $(tail -n 8 "$data/logs/access.log")"
 [ -f "$data/app.sqlite3" ] || fail "no database in $data"
 note "window_loaded, served from $backend, exit 0, nothing left running"
-t_ms() { sed -n "s/.*\"event\": *\"$1\".*\"t_ms\": *\([0-9]*\).*/\1/p;s/.*\"t_ms\": *\([0-9]*\).*\"event\": *\"$1\".*/\1/p" "$run/events.jsonl" | head -n 1; }
+t_ms() { events find "$run/events.jsonl" "$1" --field t_ms; }
 note "sizes: .deb $(du -k "$deb" | cut -f1) KiB, installed $(dpkg-query -W -f='${Installed-Size}' "$pkg") KiB, runtime $(du -sk "$(dirname "$resources")" | cut -f1) KiB"
 note "first launch (fresh app data: migrate + seed): backend_ready at $(t_ms backend_ready) ms, window_loaded at $(t_ms window_loaded) ms"
 mv "$hidden" "$venv"
@@ -133,9 +136,9 @@ $sudo sh -c "printf 'tampered' >> '$backend'"
 tampered="$work/tampered"
 status="$(launch "$tampered")"
 [ "$status" != 0 ] || fail "the app ran a modified backend and exited 0"
-grep -q '"startup_failed"' "$tampered/events.jsonl" || fail "no startup_failed event"
+events find "$tampered/events.jsonl" startup_failed >/dev/null || fail "no startup_failed event"
 grep -q 'modified' "$(app_data_of "$tampered")/logs/shell.log" || fail "shell.log does not say the backend was modified"
-! grep -q '"backend_spawned"' "$tampered/events.jsonl" || fail "a modified backend was spawned"
+! events find "$tampered/events.jsonl" backend_spawned >/dev/null || fail "a modified backend was spawned"
 note "refused with exit $status, the error names the modified program"
 
 if [ -n "$wry_deb" ]; then
@@ -155,7 +158,7 @@ if [ -n "$wry_deb" ]; then
   status="$(launch "$wry_run" "$wry_binary")"
   wry_data="$(app_data_of "$wry_run")"
   [ "$status" = 0 ] || { cat "$wry_run/stderr" "$wry_data/logs/shell.log" 2>/dev/null | tail -n 30; fail "the wry app exited with $status"; }
-  grep -q '"window_loaded"' "$wry_run/events.jsonl" || fail "wry: no window_loaded event: $(cat "$wry_run/events.jsonl")"
+  events find "$wry_run/events.jsonl" window_loaded >/dev/null || fail "wry: no window_loaded event: $(cat "$wry_run/events.jsonl")"
   grep -q "spawning web: $wry_backend desktop_serve (mode packaged" "$wry_data/logs/shell.log" \
     || fail "wry: the web role did not run the bundled runtime: $(grep spawning "$wry_data/logs/shell.log")"
   mv "$hidden" "$venv"

@@ -25,7 +25,9 @@ fail() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 exe=""; case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) exe=".exe" ;; esac
 cli="$target_dir/debug/desktop-django$exe"
-(cd "$root" && cargo build -q -p cli -p headless-shell)
+(cd "$root" && cargo build -q -p cli -p headless-shell -p harness --bin desktop-django --bin desktop-django-headless --bin events-file)
+# The events file through contract's own event list (testing/harness: events-file), never grep.
+events() { "$target_dir/debug/events-file$exe" "$@"; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/test-wrap.XXXXXX")"
 trap '[ -n "${TEST_WRAP_KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -156,8 +158,8 @@ step "desktop-django run --shell headless"
 export DESKTOP_DJANGO_APP_DATA_DIR="$work/app-data" DESKTOP_DJANGO_EVENTS="$work/events.jsonl"
 DESKTOP_DJANGO_AUTOQUIT_MS=300 "$cli" run --shell headless . >"$work/run.out" 2>&1 \
   || { cat "$work/run.out"; fail "the headless shell exited with an error"; }
-grep -q '"window_loaded"' "$work/events.jsonl" || fail "no window_loaded: $(cat "$work/events.jsonl" "$work/run.out")"
-! grep -q '"role":"worker"' "$work/events.jsonl" || fail "a worker ran for a project without the task queue"
+events find "$work/events.jsonl" window_loaded >/dev/null || fail "no window_loaded: $(cat "$work/events.jsonl" "$work/run.out")"
+! events find "$work/events.jsonl" backend_spawned --where role=worker >/dev/null || fail "a worker ran for a project without the task queue"
 grep -q 'not loaded: https://cdn.jsdelivr.net' "$work/run.out" || fail "the shell did not say it skipped the CDN stylesheet"
 note "window_loaded; the CDN stylesheet named as not loaded; no worker role"
 unset DESKTOP_DJANGO_EVENTS

@@ -129,6 +129,10 @@ assert_wine_process() {
   tr '\0' ' ' <"/proc/$1/cmdline" | grep -q "$2" || fail "Linux pid $1 does not run $2"
 }
 
+# The events file (read on Linux) through contract's own event list (testing/harness: events-file).
+events() { "$target_dir/debug/events-file" "$@"; }
+(cd "$root" && cargo build -q -p harness --bin events-file)
+
 # Waits up to $3 s for a line matching $1 in file $2.
 wait_for() {
   local i
@@ -182,7 +186,7 @@ shell_env quit
 env "${shell_vars[@]}" DESKTOP_DJANGO_AUTOQUIT_MS=1000 timeout 60 \
   "$wine" "$shell_exe" --project "$(winpath "$project")" || fail "the shell exited $? (log: $work/quit/logs/shell.log)"
 for event in backend_ready window_loaded shutdown_complete; do
-  grep -q "\"event\":\"$event\"" "$work/quit.events" || fail "no $event event"
+  events find "$work/quit.events" "$event" >/dev/null || fail "no $event event"
 done
 if grep -q "force-killing" "$work/quit/logs/shell.log"; then fail "the stop was not graceful"; fi
 read -r -a pids <<<"$(tree_pids "$work/quit/logs/shell.log")"
@@ -196,7 +200,7 @@ shell_env killed
 env "${shell_vars[@]}" STAND_IN_STUBBORN=1 \
   "$wine" "$shell_exe" --project "$(winpath "$project")" &
 shell=$!
-wait_for '"event":"window_loaded"' "$work/killed.events" 30
+events wait "$work/killed.events" window_loaded --timeout-s 30 >/dev/null || fail "no window_loaded event"
 wait_for 'worker stdout\] STAND_IN_TREE' "$work/killed/logs/shell.log" 30
 read -r -a pids <<<"$(tree_pids "$work/killed/logs/shell.log")"
 note "shell: Linux pid $shell; Windows listing while it runs:"

@@ -57,16 +57,29 @@ fn session(fx: &common::Fixture, python: &str) -> (Session, Recorder) {
 fn a_second_launch_focuses_the_first() {
     let fx = fixture();
     let mut first = prepared(&fx, "python3");
-    assert!(first.claim_instance(), "the first launch claims the instance");
+    assert!(
+        first.claim_instance(),
+        "the first launch claims the instance"
+    );
     let shell = Recorder::default();
     let session = Session::new(first, shell.clone());
     session.start();
-    assert!(!prepared(&fx, "python3").claim_instance(), "a second holder");
-    assert!(shell.calls().contains(&"focus".to_string()), "{:?}", shell.calls());
+    assert!(
+        !prepared(&fx, "python3").claim_instance(),
+        "a second holder"
+    );
+    assert!(
+        shell.calls().contains(&"focus".to_string()),
+        "{:?}",
+        shell.calls()
+    );
     session.request_quit();
     assert!(eventually(10_000, || shell.calls().last().unwrap() == "exit 0"));
     session.release_instance();
-    assert!(prepared(&fx, "python3").claim_instance(), "released after quit");
+    assert!(
+        prepared(&fx, "python3").claim_instance(),
+        "released after quit"
+    );
 }
 
 #[test]

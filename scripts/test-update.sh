@@ -143,10 +143,6 @@ wait_for() {
   "$target_dir/debug/events-file" wait "$1" "$2" --after "${3:-0}" \
     || fail "no $2 event within 90 s: $(tail -n 5 "$1" 2>/dev/null); $(tail -n 20 "$work/app.out")"
 }
-    sleep 0.1
-  done
-  fail "no $2 event within 90 s: $(tail -n 5 "$1" 2>/dev/null); $(tail -n 20 "$work/app.out")"
-}
 # Quits the app gracefully (SIGTERM to the shell, C-PROC-3) and waits until none of its
 # processes is left.
 stop_app() {

@@ -781,6 +781,20 @@ fn crud() -> Vec<Case> {
         req(g, "routine: list by POST", &[405], |c| {
             c.form("/routines/", "x=1")
         }),
+        req(
+            g,
+            "invalid percent-encoding in a pony path",
+            &[400, 404],
+            |c| c.authed("GET", "/ponies/%ff/"),
+        ),
+    ]
+}
+
+/// Paths every project has or lacks, with the token: what Django and `desktop_django` answer
+/// for any project, so they run on wrapped projects too.
+fn paths() -> Vec<Case> {
+    let g = "Any path";
+    vec![
         req(g, "health by POST", &[403, 405], |c| {
             c.form("/health/", "x=1")
         }),
@@ -791,8 +805,14 @@ fn crud() -> Vec<Case> {
             g,
             "invalid percent-encoding in the path",
             &[400, 404],
-            |c| c.authed("GET", "/ponies/%ff/"),
+            |c| c.authed("GET", "/no-such-page/%ff/"),
         ),
+        req(g, "NUL in the path", &[400, 404], |c| {
+            c.authed("GET", "/no-such-page/%00/")
+        }),
+        req(g, "path traversal", &[400, 404], |c| {
+            c.authed("GET", "/static/..%2f..%2fsettings.py")
+        }),
         req(g, "path of 100 KB", &[400, 404, 414, 431], |c| {
             c.authed("GET", &format!("/{}/", "p".repeat(100 * 1024)))
         }),
@@ -839,6 +859,7 @@ pub fn cases() -> Vec<Case> {
     all.extend(tickets());
     all.extend(csrf());
     all.extend(crud());
+    all.extend(paths());
     all.extend(protocol());
     all
 }
@@ -938,6 +959,7 @@ mod tests {
             "C-AUTH-5 ticket",
             "C-AUTH-7 CSRF",
             "CRUD input",
+            "Any path",
         ] {
             assert!(all.iter().any(|c| c.group == g), "{g}");
         }

@@ -47,7 +47,7 @@ fn main() {
              descriptor with the reason below, and still run; *unavailable*: the shell's \
              descriptor (`available_if`) says it cannot run on the machine that ran the suite; \
              *n/a*: a C-PKG clause, which binds installed packages only, on a build. `HOSTILE` is \
-             the hostile-input corpus (tokens, Host, `next`, tickets, CSRF, CRUD input, HTTP \
+             the hostile-input corpus (tokens, Host, `next`, tickets, CSRF, CRUD input, any path, HTTP \
              framing).\n\n\
              The installed-package rows (Tauri and wry `.deb`) run while `just test-package` \
              has each `.deb` installed; elsewhere they read *unavailable*. Results are kept per \

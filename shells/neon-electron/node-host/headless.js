@@ -286,6 +286,12 @@ function runHeadless({
 } = {}) {
   const session = new StandInSession();
   const theBackend = backend || openBackend(argv);
+  // C-PROC-7: the contract's app-data lock; a second launch asks the first to focus and exits 0.
+  if (!theBackend.claimInstance()) {
+    log('another instance is running for this app-data dir: asked it to focus');
+    exit(0);
+    return null;
+  }
   // The same bridge handler as main.js registers with ipcMain.handle.
   const ipc = new Map([[BRIDGE_CHANNEL, bridgeHandler(theBackend)]]);
   const preload = path.join(__dirname, '..', 'src', 'preload.js');

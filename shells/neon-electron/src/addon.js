@@ -107,6 +107,8 @@ function openBackend(args, native = loadNative()) {
     host,
     info: () => native.info(host),
     appDataDir: () => native.appDataDir(host),
+    claimInstance: () => native.claimInstance(host),
+    secondLaunch: () => native.secondLaunch(host),
     start: (onEvent) => native.start(host, onEvent),
     stop: () => native.stop(host),
     takeHeaderToken: () => native.takeHeaderToken(host),

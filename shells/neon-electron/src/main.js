@@ -188,7 +188,9 @@ function run(electron, { argv = process.argv, backendFactory = openBackend } = {
   }
   // Chromium's profile (and with it the single-instance lock) lives in the app-data dir.
   app.setPath('userData', path.join(backend.appDataDir(), 'electron'));
-  if (!app.requestSingleInstanceLock()) {
+  // Chromium's lock first (it hands the launch to the first instance's 'second-instance'),
+  // then the contract's, which every shell holds in the app-data dir (C-PROC-7).
+  if (!app.requestSingleInstanceLock() || !backend.claimInstance()) {
     log('another instance is running: focusing it');
     app.exit(0);
     return null;
@@ -196,7 +198,9 @@ function run(electron, { argv = process.argv, backendFactory = openBackend } = {
 
   let lifecycle = null;
   app.on('second-instance', () => {
-    if (lifecycle) lifecycle.focus();
+    // Through Rust, so the first instance emits second_launch like every shell; it answers
+    // with a 'focus' event. Before the session starts there is no window to raise.
+    if (lifecycle && lifecycle.window) backend.secondLaunch();
   });
   app.on('web-contents-created', (_e, contents) => {
     contents.on('will-attach-webview', (event) => event.preventDefault());

@@ -10,7 +10,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 async function launch(opts = {}) {
   const rec = createRecorder();
   const electron = createFakeElectron(rec, opts);
-  const backend = createFakeBackend(rec);
+  const backend = createFakeBackend(rec, { instance: opts.instance !== false });
   const main = run(electron, { argv: ['electron', '.', '--project', '/p'], backendFactory: () => backend });
   electron.app.fireReady();
   await tick();
@@ -32,7 +32,17 @@ test('a second instance starts no backend and exits; the first one focuses its w
 
   const first = await launch();
   first.electron.app.emit('second-instance');
-  assert.ok(first.rec.names().includes('window.focus'));
+  const names = first.rec.names();
+  assert.ok(names.indexOf('backend.secondLaunch') >= 0, names.join(', '));
+  assert.ok(names.indexOf('window.focus') > names.indexOf('backend.secondLaunch'), names.join(', '));
+});
+
+test("the contract's app-data lock also stops a second instance (C-PROC-7)", async () => {
+  const second = await launch({ instance: false });
+  assert.ok(second.rec.names().includes('backend.claimInstance'));
+  assert.equal(second.rec.names().includes('backend.start'), false);
+  assert.deepEqual(second.rec.calls.find((c) => c.name === 'app.exit').args, [0]);
+  assert.equal(second.electron.windows.length, 0);
 });
 
 test('every permission is denied', () => {

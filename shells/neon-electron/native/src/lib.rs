@@ -15,9 +15,14 @@
 //! prepare(args: string[]) -> Host                    resolve project + app data; throws on error
 //! info(host) -> {productName, appId, splashHtml, appDataDir, logPath}
 //! appDataDir(host) -> string
+//! claimInstance(host) -> bool                         the app-data instance lock (C-PROC-7); false:
+//!                                                    another instance runs and was asked to focus
+//! secondLaunch(host)                                 Electron's second-instance: emit second_launch,
+//!                                                    then onEvent({type: "focus"})
 //! start(host, onEvent) -> Promise<origin>            resolves once the backend is ready
 //!     onEvent({type: "navigate", url, origin})       load url in the main window
 //!     onEvent({type: "show_html", html})             show the startup-error page
+//!     onEvent({type: "focus"})                       a second launch: raise the window
 //!     onEvent({type: "exit", code})                  every child is gone: exit with code
 //! stop(host) -> Promise<exitCode>                    graceful stop (C-PROC-3); resolves after it
 //! takeHeaderToken(host) -> string                    the token, once, for the header rule (C-AUTH-4)
@@ -147,6 +152,21 @@ fn app_data_dir(mut cx: FunctionContext) -> JsResult<JsString> {
     let host = host(&mut cx)?;
     let dir = host.info.app_data_dir.clone();
     Ok(cx.string(dir))
+}
+
+fn claim_instance(mut cx: FunctionContext) -> JsResult<JsBoolean> {
+    let host = host(&mut cx)?;
+    let claimed = match lock(&host.prepared).as_mut() {
+        Some(prepared) => prepared.claim_instance(),
+        None => return cx.throw_error("claimInstance must come before start"),
+    };
+    Ok(cx.boolean(claimed))
+}
+
+fn second_launch(mut cx: FunctionContext) -> JsResult<JsUndefined> {
+    let host = host(&mut cx)?;
+    session_of(&mut cx, &host)?.second_launch();
+    Ok(cx.undefined())
 }
 
 fn start(mut cx: FunctionContext) -> JsResult<JsPromise> {
@@ -350,6 +370,8 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("prepare", prepare)?;
     cx.export_function("info", info)?;
     cx.export_function("appDataDir", app_data_dir)?;
+    cx.export_function("claimInstance", claim_instance)?;
+    cx.export_function("secondLaunch", second_launch)?;
     cx.export_function("start", start)?;
     cx.export_function("stop", stop)?;
     cx.export_function("takeHeaderToken", take_header_token)?;

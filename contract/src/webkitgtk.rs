@@ -9,6 +9,12 @@
 //!   to pick GL-capable visuals (on a machine without a GPU, Mesa's llvmpipe and LLVM), which
 //!   delays the backend's spawn and the splash. Without hardware acceleration the UI process
 //!   draws nothing with GL.
+//! - No DMA-BUF renderer in the UI process ([`before_gtk_init`] sets
+//!   `WEBKIT_DISABLE_DMABUF_RENDERER=1`): with acceleration *never* the web process sends no
+//!   DMA-BUF frames, yet WebKit's UI side still sets up that renderer. Without it the shell's
+//!   UI process is ~4 MB PSS smaller (wry 82 → 78 MB, Tauri 95 → 91 MB, `just bench`), and
+//!   the first paint is unchanged. The same variable is the usual workaround for blank WebKitGTK
+//!   windows on some GPU drivers, so the path it selects is well trodden.
 //! - Cache model **document viewer**: one local origin, pages rendered fresh by Django and no
 //!   back/forward browsing to speed up, so WebKit keeps no page or memory caches around.
 
@@ -19,7 +25,8 @@ use webkit2gtk::{
 use crate::events::{self, Event};
 use crate::navigation;
 
-/// Sets `GDK_GL=disable` unless the environment already sets `GDK_GL`, then starts GTK, so
+/// Sets `GDK_GL=disable` and `WEBKIT_DISABLE_DMABUF_RENDERER=1` (each unless the environment
+/// already sets it; both are inherited by WebKit's child processes), then starts GTK, so
 /// that a display that cannot be opened is a readable startup error instead of the panic tao
 /// and Tauri raise for it. Call it first thing in `main`, before any other thread exists (it
 /// changes the process environment) and before tao's event loop or `tauri::Builder::build`
@@ -28,8 +35,13 @@ use crate::navigation;
 /// Exits with status 2 when GTK cannot start (no `DISPLAY`/`WAYLAND_DISPLAY`, or the display
 /// refuses the connection), after printing `<program>: …` on stderr; nothing was spawned yet.
 pub fn before_gtk_init(program: &str) {
-    if std::env::var_os("GDK_GL").is_none() {
-        std::env::set_var("GDK_GL", "disable");
+    for (name, value) in [
+        ("GDK_GL", "disable"),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+    ] {
+        if std::env::var_os(name).is_none() {
+            std::env::set_var(name, value);
+        }
     }
     if let Err(e) = gtk::init() {
         let var = |name| std::env::var(name).unwrap_or_else(|_| "unset".into());

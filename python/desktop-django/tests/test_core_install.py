@@ -3,9 +3,9 @@ desktop_django starts: ``django.setup()``, every module imports, ``check`` and `
 pass. The extras' imports are confined to where they are used: ``desktop_worker`` and
 ``desktop_django.storage`` fail with a message naming the extra, not a ModuleNotFoundError.
 
-The extras are installed in the backend's env, so each run is a subprocess whose import
-system refuses them (a meta-path finder that raises ModuleNotFoundError, as a missing
-package does).
+The extras are installed in the backend's env and in the Django 4.2 env of
+``scripts/test-django-lts.sh``, so each run is a subprocess whose import system refuses them
+(a meta-path finder that raises ModuleNotFoundError, as a missing package does).
 """
 
 import json

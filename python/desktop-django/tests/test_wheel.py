@@ -104,3 +104,20 @@ def test_metadata_name_version_and_extras(wheel):
     assert names(lambda r: "extra ==" not in r) == ["django", "platformdirs", "waitress"]
     by_extra = {e: names(lambda r, e=e: f'extra == "{e}"' in r) for e in ("tasks", "packaged")}
     assert by_extra == {"tasks": ["django-tasks", "django-tasks-db"], "packaged": ["whitenoise"]}
+
+
+def test_tasks_extra_admits_the_django_tasks_db_of_every_supported_django(wheel):
+    """django-tasks-db 0.13 requires Django >= 5.2 and 0.12 Django >= 4.2: the extra must admit
+    both, so a project on 4.2-5.1 keeps its Django, and without 0.13's `compat` extra, which
+    0.12 lacks. django-tasks is named directly (0.13 imports it on Django < 6)."""
+    requirement = pytest.importorskip("packaging.requirements", reason="packaging").Requirement
+    tasks = {
+        r.name.lower(): r
+        for r in map(requirement, _metadata(wheel).get_all("Requires-Dist"))
+        if r.marker is not None and r.marker.evaluate({"extra": "tasks"})
+    }
+    assert set(tasks) == {"django-tasks", "django-tasks-db"}
+    db = tasks["django-tasks-db"]
+    assert db.extras == set(), db
+    assert db.specifier.contains("0.12.0") and db.specifier.contains("0.13.0"), db
+    assert "0.12.0" in tasks["django-tasks"].specifier, tasks["django-tasks"]

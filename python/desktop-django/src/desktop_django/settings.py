@@ -102,7 +102,7 @@ def configure(
       ``django_tasks_db``, and ``TASKS`` (the database backend) unless the project has one.
     - ``ALLOWED_HOSTS`` += ``127.0.0.1``, ``localhost`` (C-AUTH-6).
     - ``DATABASES["default"]``: ``<app-data>/app.sqlite3`` with the pragmas (C-DATA-2); other
-      aliases kept. ``database=False`` keeps the project's (needed on Django < 5.1).
+      aliases kept. ``database=False`` keeps the project's.
     - ``SECRET_KEY``: per install in packaged mode (C-DATA-4); in dev the project's own,
       or the per-install key when the project's is empty.
     - ``LOGGING``: replaced by ``conf.logging_config`` (C-DATA-6): ``backend.log``, or

@@ -9,11 +9,12 @@
 //! can read the app-data dir knows the nonce, and the one thing it can ask
 //! for is a focus.
 //!
-//! Shells with a richer mechanism (Tauri's single-instance plugin, Electron's
-//! `requestSingleInstanceLock`) use it first; this is the floor every shell
-//! stands on, and what keeps a second launch from starting a backend when that
-//! mechanism is unavailable (no D-Bus session bus, for example). The OS
-//! releases the lock when the process ends, however it ends.
+//! Every shell built on `contract` uses it (Electron after Chromium's own
+//! `requestSingleInstanceLock`, whose `second-instance` event reaches
+//! [`crate::session::Session::second_launch`] too). It needs no D-Bus session
+//! bus, no named mutex and no window messages, so it works the same on Linux,
+//! macOS and Windows. The OS releases the lock when the process ends, however
+//! it ends.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};

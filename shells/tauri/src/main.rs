@@ -16,10 +16,10 @@
 //! - "Check for Updates…" (and a check at start-up when a feed is
 //!   configured) installs a newer release only if its signed release manifest
 //!   allows it (C-PKG-3, `update.rs`).
-//! - A second launch on the same app-data dir focuses the first window and
-//!   exits before any backend starts (C-PROC-7, `tauri-plugin-single-instance`;
-//!   without a D-Bus session bus, `contract::instance`'s lock still makes it
-//!   exit, just without the focus).
+//! - A second launch on the same app-data dir asks the first to focus its
+//!   window and exits before Tauri, a splash or any backend starts (C-PROC-7,
+//!   `contract::instance`: the same lock and focus request as every shell, on
+//!   every OS, with no D-Bus session bus needed).
 
 mod capability;
 mod menu;
@@ -28,7 +28,7 @@ mod update;
 
 use std::sync::Mutex;
 
-use contract::session::{self, Prepared, Session};
+use contract::session::{self, Session};
 use contract::shell::{
     UiRequest, BRIDGE_MESSAGE, MIN_WINDOW_SIZE, TAURI_BRIDGE_SCRIPT, WINDOW_SIZE,
 };
@@ -55,6 +55,9 @@ struct ShellState {
 
 fn main() {
     contract::events::mark_start();
+    // Before any reqwest client exists (see Cargo.toml): the contract's health client would
+    // otherwise panic for want of a provider. Err only means one is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     #[cfg(target_os = "linux")]
     contract::webkitgtk::before_gtk_init("desktop-django-tauri");
     let mut context = tauri::generate_context!();
@@ -63,14 +66,18 @@ fn main() {
     // does not tell.
     let resources =
         tauri::utils::platform::resource_dir(context.package_info(), &tauri::Env::default()).ok();
-    let prepared = session::prepare_or_exit_in(
+    let mut prepared = session::prepare_or_exit_in(
         "desktop-django-tauri",
         resources.as_deref(),
         Some(contract::dialog::native_error),
     );
+    // C-PROC-7: a second launch has asked the first to focus; it starts nothing.
+    if !prepared.claim_instance() {
+        std::process::exit(0);
+    }
 
     // The identity comes from desktop.toml, never from the build (C-SHELL-5).
-    context.config_mut().identifier = instance_id(&prepared);
+    context.config_mut().identifier = prepared.project.app_id.clone();
     context.config_mut().product_name = Some(prepared.title().to_string());
 
     let state = ShellState {
@@ -81,13 +88,6 @@ fn main() {
     let prepared = Mutex::new(Some(prepared));
 
     let app = tauri::Builder::default()
-        // First, so that a second instance exits before anything else runs.
-        .plugin(tauri_plugin_single_instance::init(
-            |app, _argv, _cwd| match app.try_state::<Session>() {
-                Some(session) => session.second_launch(),
-                None => focus(app),
-            },
-        ))
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(state)
         .register_uri_scheme_protocol(SCHEME, |ctx, request| {
@@ -116,14 +116,7 @@ fn main() {
             }
         })
         .setup(move |app| {
-            let mut prepared = lock(&prepared).take().expect("setup runs once");
-            // Without a session bus the plugin cannot tell; the app-data lock
-            // still keeps a second launch from starting a backend, and asks
-            // this first instance to focus instead (C-PROC-7).
-            if !prepared.claim_instance() {
-                app.cleanup_before_exit();
-                std::process::exit(0);
-            }
+            let prepared = lock(&prepared).take().expect("setup runs once");
             // Start Python first: its start overlaps the window's set-up.
             // The session's UI requests run on the main thread after `setup`.
             let handle = app.handle().clone();
@@ -308,26 +301,13 @@ fn tune_webkitgtk(window: &WebviewWindow) {
 #[cfg(not(target_os = "linux"))]
 fn tune_webkitgtk(_window: &WebviewWindow) {}
 
-/// The single-instance callback and `UiRequest::Focus`: bring the running window to the front.
+/// `UiRequest::Focus` (a second launch, C-PROC-7): bring the running window to the front.
 fn focus(app: &AppHandle) {
     if let Some(window) = app.get_webview_window(MAIN) {
         let _ = window.unminimize();
         let _ = window.show();
         let _ = window.set_focus();
     }
-}
-
-/// The single-instance key: the app id from desktop.toml plus a hash of the
-/// resolved app-data dir, so that one app-data dir means one instance
-/// (C-PROC-7), whether it comes from the override, another HOME or the default.
-fn instance_id(prepared: &Prepared) -> String {
-    let app_id = &prepared.project.app_id;
-    let path = prepared.paths.root.to_string_lossy();
-    // FNV-1a: stable across builds, unlike std's hasher.
-    let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{app_id}.i{hash:016x}")
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -11,18 +11,19 @@
 //!   get no IPC in Tauri by default, so this fails if the capability is wrong
 //!   (checked: without `add_capability` the opener is never reached). Then
 //!   the menu's Quit accelerator stops everything gracefully.
-//! - `second_launch_focuses_the_first_and_starts_no_backend`: C-PROC-7 through
-//!   `tauri-plugin-single-instance`, on a private D-Bus session bus.
 //!
-//! Linux only: the other platforms have no Xvfb/xdotool/D-Bus.
+//! A second launch (C-PROC-7) goes through `contract::instance` like every shell's, so the
+//! conformance suite checks it (`c_proc_7_second_launch_starts_no_backend`).
+//!
+//! Linux only: the other platforms have no Xvfb/xdotool.
 #![cfg(target_os = "linux")]
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use harness::{
-    descriptor, events, EventKind, FakeOpener, Launch, LaunchOptions, Placeholders, Shell,
-    ORPHAN_BOUND, READY_TIMEOUT,
+    descriptor, EventKind, FakeOpener, Launch, LaunchOptions, Placeholders, Shell, ORPHAN_BOUND,
+    READY_TIMEOUT,
 };
 
 /// A harness step that must work: its error (with the launch's diagnostics) fails the test.
@@ -132,67 +133,4 @@ fn bridge_reaches_the_opener_from_the_django_page() {
         l.diagnostics()
     );
     ok(l.no_backend_within(ORPHAN_BOUND, "after Quit from the menu"));
-}
-
-/// A private session bus for the single-instance plugin (Xvfb has none).
-struct SessionBus {
-    child: Child,
-    address: String,
-}
-
-impl SessionBus {
-    fn start() -> SessionBus {
-        use std::io::{BufRead, BufReader};
-        let mut child = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start dbus-daemon ({e}); install dbus"));
-        let mut address = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut address)
-            .expect("dbus-daemon prints its address");
-        SessionBus {
-            child,
-            address: address.trim().to_string(),
-        }
-    }
-}
-
-impl Drop for SessionBus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[test]
-fn second_launch_focuses_the_first_and_starts_no_backend() {
-    let shell = tauri();
-    let bus = SessionBus::start();
-    let with_bus = || LaunchOptions::default().env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
-    let mut first = ok(Launch::start(&shell, with_bus()));
-    ok(first.wait_event(EventKind::WindowLoaded, READY_TIMEOUT));
-
-    let mut second = ok(Launch::start(
-        &shell,
-        with_bus().app_data(&first.app_data).slotless(),
-    ));
-    let status = ok(second.wait_exit(QUIT_TIMEOUT));
-    assert_eq!(status.code(), Some(0), "{}", second.diagnostics());
-    let lines = ok(second.events());
-    assert!(
-        lines.is_empty(),
-        "the second launch must exit before its splash or any backend: {}",
-        events::describe(&lines)
-    );
-    let spawned = ok(first.spawned());
-    assert_eq!(
-        spawned.len(),
-        2,
-        "the first launch spawned only its own web server and worker: {spawned:?}"
-    );
-    let status = ok(first.quit(QUIT_TIMEOUT));
-    assert_eq!(status.code(), Some(0), "{}", first.diagnostics());
 }

@@ -39,17 +39,19 @@ pub fn wants_any(only: Option<&[String]>) -> bool {
     only.is_none_or(|o| o.iter().any(|n| n.starts_with(PACKAGED)))
 }
 
-/// `scripts/package.sh tauri [--debug]`, matching the bench's profile.
+/// `scripts/package.sh [--debug]`, matching the bench's profile: every shell's installer from
+/// one runtime (naming one shell would leave only that shell's installer in the package dir,
+/// and the other packaged rows would be skipped).
 ///
 /// Errors: the script failed (its last lines).
 pub fn build(ws: &Path, release: bool) -> Result<(), String> {
     let mut cmd = Command::new("bash");
-    cmd.arg(ws.join("scripts").join("package.sh")).arg("tauri");
+    cmd.arg(ws.join("scripts").join("package.sh"));
     if !release {
         cmd.arg("--debug");
     }
     crate::say(&format!(
-        "scripts/package.sh tauri{} …",
+        "scripts/package.sh{} …",
         if release { "" } else { " --debug" }
     ));
     crate::subjects::run_build(&mut cmd, ws, "scripts/package.sh")

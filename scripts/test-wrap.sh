@@ -143,7 +143,11 @@ note "$project: $(git ls-files | wc -l) files committed"
 
 # --- 2. init + doctor -----------------------------------------------------------------------
 step "desktop-django init, then doctor"
-"$cli" init . --product-name "Shop" | sed 's/^/    /'
+"$cli" init . --product-name "Shop" >"$work/init.out" || { cat "$work/init.out"; fail "init failed"; }
+sed 's/^/    /' "$work/init.out"
+# The pip line keeps the project's Django (an extra may not upgrade it).
+grep -q "\"Django==$("$py" -c 'import django; print(django.get_version())')\"" "$work/init.out" \
+  || fail "init's pip line does not pin the project's Django"
 doctor="$("$cli" doctor . 2>&1)" || { echo "$doctor"; fail "doctor found problems"; }
 echo "$doctor" | sed 's/^/    /'
 grep -q 'cdn.jsdelivr.net' <<<"$doctor" || fail "doctor did not report the other-origin stylesheet"

@@ -162,12 +162,46 @@ pub fn run(init: &Init) -> Result<String, CliError> {
     } else {
         "[packaged]"
     };
+    // The project's own Django, pinned in the same pip call: without it pip may upgrade Django
+    // to satisfy an extra (django-tasks-db 0.13 needs Django 5.2).
+    let django = installed_django(&init.dir);
+    let pin = django
+        .as_ref()
+        .map(|v| format!(" \"Django=={v}\""))
+        .unwrap_or_default();
     report.push_str(&format!(
-        "\nOne step left, in the project's environment:\n    python -m pip install \"{}{extras}\"\nthen `desktop-django doctor {}`.",
+        "\nOne step left, in the project's environment:\n    python -m pip install \"{}{extras}\"{pin}\n",
         package_source(),
+    ));
+    if let Some(v) = django {
+        report.push_str(&format!(
+            "(\"Django=={v}\" keeps the project's Django as it is: pip would otherwise be free to upgrade it for an extra)\n"
+        ));
+    }
+    report.push_str(&format!(
+        "then `desktop-django doctor {}`.",
         init.dir.display()
     ));
     Ok(report)
+}
+
+/// The Django version installed for the project, asked of the interpreter `run` and `doctor`
+/// use (`DESKTOP_DJANGO_PYTHON`, else the project's venv); `None` when there is none yet or it
+/// has no Django.
+fn installed_django(dir: &Path) -> Option<String> {
+    let project = contract::project::Project::load(dir).ok()?;
+    let python = std::env::var_os(contract::launch::PYTHON_ENV)
+        .filter(|v| !v.is_empty())
+        .map(Into::into);
+    let spec = contract::launch::LaunchSpec::dev(&project, python).ok()?;
+    let out = std::process::Command::new(spec.program())
+        .args(["-c", "import django; print(django.get_version())"])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    let version = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '.';
+    (out.status.success() && !version.is_empty() && version.chars().all(plain)).then_some(version)
 }
 
 /// Where pip finds `desktop-django`: this checkout's package when the CLI

@@ -8,11 +8,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 step() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 skip() { printf '    %s\n' "$*"; }
 
-# --- System packages (WebKitGTK for wry/Tauri, Xvfb for headless runs, xdotool for the Tauri
-# shell's tests (pressing the page's button), dbus for WebKit's session bus under Xvfb, and the
-# mingw C compiler that ring's build script needs when clippy checks the Windows target) ----
+# --- System packages (WebKitGTK for wry/Tauri, OpenSSL's headers for the Tauri updater's TLS,
+# Xvfb for headless runs, xdotool for the Tauri shell's tests (pressing the page's button), dbus
+# for WebKit's session bus under Xvfb) ----
 apt_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev
-  libayatana-appindicator3-dev xvfb xauth xdotool dbus pkg-config gcc-mingw-w64-x86-64)
+  libayatana-appindicator3-dev libssl-dev xvfb xauth xdotool dbus pkg-config)
 system_packages() {
   [ "$(uname -s)" = Linux ] || { skip "system packages: nothing to install on $(uname -s)"; return; }
   command -v dpkg-query >/dev/null || { skip "system packages: not Debian/Ubuntu, install WebKitGTK 4.1 and Xvfb yourself"; return; }

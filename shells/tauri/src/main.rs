@@ -55,9 +55,6 @@ struct ShellState {
 
 fn main() {
     contract::events::mark_start();
-    // Before any reqwest client exists (see Cargo.toml): the contract's health client would
-    // otherwise panic for want of a provider. Err only means one is installed already.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     #[cfg(target_os = "linux")]
     contract::webkitgtk::before_gtk_init("desktop-django-tauri");
     let mut context = tauri::generate_context!();

@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn kinds_name_their_events_as_the_wire_does() {
         let names: Vec<String> = EventKind::ALL.iter().map(|k| k.name()).collect();
-        assert_eq!(names.len(), 17);
+        assert_eq!(names.len(), 18);
         assert_eq!(names[0], "splash_shown");
         assert!(names.contains(&"window_loaded".to_string()));
         let mut unique = names.clone();

@@ -63,6 +63,12 @@ pub enum FocusError {
     Refused { port: u16 },
 }
 
+/// Whether another process holds the lock in `app_data` right now (it is taken and released at
+/// once; an error reads as not held).
+pub fn is_held(app_data: &Path) -> bool {
+    matches!(try_lock(app_data), Ok(None))
+}
+
 /// Takes the lock in `app_data` (which must exist): `Ok(None)` when another
 /// process holds it.
 pub fn try_lock(app_data: &Path) -> io::Result<Option<InstanceLock>> {

@@ -33,6 +33,12 @@ impl ShellLog {
     /// If the file cannot be opened, lines go to stderr instead.
     pub fn open(path: &Path) -> ShellLog {
         rotate(path, ROTATE_BYTES, KEEP);
+        ShellLog::append(path)
+    }
+
+    /// Opens `path` for appending, never rotating it: for a process that may find another
+    /// instance writing to it (a rotation would move that instance's log from under it).
+    pub fn append(path: &Path) -> ShellLog {
         let file = OpenOptions::new().create(true).append(true).open(path).ok();
         ShellLog {
             path: path.to_path_buf(),

@@ -105,7 +105,13 @@ pub fn prepare_in<I: IntoIterator<Item = OsString>>(
     let exe = std::env::current_exe().unwrap_or_default();
     let (project, spec) = launch::resolve(explicit.as_deref(), &cwd, &exe, resources)?;
     let paths = AppPaths::resolve(&project.app_id)?;
-    let log = ShellLog::open(&paths.shell_log());
+    // A running instance writes to shell.log: a second launch (C-PROC-7) appends its one line
+    // and leaves the rotation to the next launch that runs alone.
+    let log = if crate::instance::is_held(&paths.root) {
+        ShellLog::append(&paths.shell_log())
+    } else {
+        ShellLog::open(&paths.shell_log())
+    };
     log.line(
         "shell",
         &format!(

@@ -63,10 +63,37 @@ pub enum FocusError {
     Refused { port: u16 },
 }
 
-/// Whether another process holds the lock in `app_data` right now (it is taken and released at
-/// once; an error reads as not held).
-pub fn is_held(app_data: &Path) -> bool {
-    matches!(try_lock(app_data), Ok(None))
+/// What a launch found in its app-data dir, from [`claim`].
+#[derive(Debug)]
+pub enum Claim {
+    /// This process holds the lock. `unreachable` says why a later launch cannot reach it
+    /// for a focus ([`InstanceLock::listen`] failed); the lock holds either way.
+    Held {
+        lock: InstanceLock,
+        unreachable: Option<io::Error>,
+    },
+    /// Another shell holds it and was asked to bring its window forward; `focus` is how
+    /// that went. This launch must start nothing.
+    Elsewhere { focus: Result<(), FocusError> },
+    /// No lock could be taken at all (an unsupported file system): run unlocked, which
+    /// beats not running.
+    Unavailable(io::Error),
+}
+
+/// Takes the lock in `app_data` (which must exist) and opens the socket a later launch
+/// reaches, or, when another shell holds it, asks that shell to focus ([`ask_to_focus`]).
+/// One atomic step: two launches at the same instant cannot both miss each other.
+pub fn claim(app_data: &Path) -> Claim {
+    match try_lock(app_data) {
+        Ok(Some(mut lock)) => {
+            let unreachable = lock.listen(app_data).err();
+            Claim::Held { lock, unreachable }
+        }
+        Ok(None) => Claim::Elsewhere {
+            focus: ask_to_focus(app_data),
+        },
+        Err(e) => Claim::Unavailable(e),
+    }
 }
 
 /// Takes the lock in `app_data` (which must exist): `Ok(None)` when another

@@ -4,8 +4,9 @@
 //! a native message box) before any window exists.
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::instance::{Claim, FocusError, InstanceLock};
 use crate::launch::{self, LaunchError, LaunchSpec};
 use crate::logs::ShellLog;
 use crate::pages;
@@ -23,6 +24,21 @@ pub enum SessionError {
     Launch(#[from] LaunchError),
     #[error(transparent)]
     Paths(#[from] PathsError),
+    /// C-PROC-7: another shell runs on this app-data dir. It was asked to bring its window
+    /// forward (`focus`: why that failed); this launch starts nothing and exits 0.
+    #[error("{product_name} is already running for {}; {}", .app_data.display(), focus_outcome(.focus))]
+    AlreadyRunning {
+        product_name: String,
+        app_data: PathBuf,
+        focus: Option<FocusError>,
+    },
+}
+
+fn focus_outcome(focus: &Option<FocusError>) -> String {
+    match focus {
+        None => "asked it to bring its window forward".into(),
+        Some(e) => format!("could not ask it to focus: {e}"),
+    }
 }
 
 /// Everything resolved before the window opens.
@@ -31,13 +47,15 @@ pub struct Prepared {
     pub spec: LaunchSpec,
     pub paths: AppPaths,
     pub log: ShellLog,
-    /// The single-instance lock once [`Prepared::claim_instance`] took it.
-    pub instance: Option<crate::instance::InstanceLock>,
+    /// The single-instance lock (C-PROC-7), held from [`prepare`] on; `None` only where no
+    /// lock can be taken at all ([`Claim::Unavailable`]).
+    pub instance: Option<InstanceLock>,
 }
 
 /// [`prepare`] from this process's own arguments, for a shell's `main`: on
 /// failure (no `desktop.toml`, no interpreter, no app-data dir) prints
 /// `<program>: <error>` on stderr and exits 2, before any window exists.
+/// A second launch ([`SessionError::AlreadyRunning`]) prints its line and exits 0.
 ///
 /// Also installs the SIGTERM/SIGINT/Ctrl-Break handler at once, so a quit
 /// that arrives before [`Session::start`] is kept and honoured there (exit 0,
@@ -82,6 +100,10 @@ pub fn prepare_or_exit_in(
             }
             prepared
         }
+        Err(e @ SessionError::AlreadyRunning { .. }) => {
+            eprintln!("{program}: {e}");
+            std::process::exit(0);
+        }
         Err(e) => {
             report_startup_error(report, program, &e.to_string());
             std::process::exit(2);
@@ -90,7 +112,11 @@ pub fn prepare_or_exit_in(
 }
 
 /// Resolves project, launch spec and app-data dir from the shell's
-/// arguments (program name excluded; `--project <dir>`), and opens `shell.log`.
+/// arguments (program name excluded; `--project <dir>`), claims the instance
+/// (C-PROC-7, [`crate::instance::claim`]) and opens `shell.log`.
+///
+/// Errors: the project, the launch spec or the app-data dir cannot be resolved; or
+/// [`SessionError::AlreadyRunning`], after asking the running shell to focus.
 pub fn prepare<I: IntoIterator<Item = OsString>>(args: I) -> Result<Prepared, SessionError> {
     prepare_in(args, None)
 }
@@ -105,13 +131,25 @@ pub fn prepare_in<I: IntoIterator<Item = OsString>>(
     let exe = std::env::current_exe().unwrap_or_default();
     let (project, spec) = launch::resolve(explicit.as_deref(), &cwd, &exe, resources)?;
     let paths = AppPaths::resolve(&project.app_id)?;
-    // A running instance writes to shell.log: a second launch (C-PROC-7) appends its one line
-    // and leaves the rotation to the next launch that runs alone.
-    let log = if crate::instance::is_held(&paths.root) {
-        ShellLog::append(&paths.shell_log())
-    } else {
-        ShellLog::open(&paths.shell_log())
+    let (instance, problem) = match crate::instance::claim(&paths.root) {
+        Claim::Held { lock, unreachable } => (
+            Some(lock),
+            unreachable.map(|e| format!("a second launch cannot focus this window: {e}")),
+        ),
+        Claim::Unavailable(e) => (None, Some(format!("no single-instance lock: {e}"))),
+        Claim::Elsewhere { focus } => {
+            let error = SessionError::AlreadyRunning {
+                product_name: project.product_name,
+                app_data: paths.root.clone(),
+                focus: focus.err(),
+            };
+            // The running instance writes to shell.log: append the one line, and leave the
+            // rotation to the next launch that runs alone.
+            ShellLog::append(&paths.shell_log()).line("shell", &error.to_string());
+            return Err(error);
+        }
     };
+    let log = ShellLog::open(&paths.shell_log());
     log.line(
         "shell",
         &format!(
@@ -121,57 +159,19 @@ pub fn prepare_in<I: IntoIterator<Item = OsString>>(
             paths.root.display()
         ),
     );
+    if let Some(problem) = problem {
+        log.line("shell", &problem);
+    }
     Ok(Prepared {
         project,
         spec,
         paths,
         log,
-        instance: None,
+        instance,
     })
 }
 
 impl Prepared {
-    /// Takes the single-instance lock in the app-data dir for the life of
-    /// this process (C-PROC-7), and opens the socket through which a later
-    /// launch asks this one to focus its window (served from
-    /// [`crate::session::Session::start`]). Returns `false` when another shell
-    /// already holds it, after asking that shell to bring its window forward
-    /// ([`crate::instance::ask_to_focus`]): the caller exits 0 before any
-    /// backend starts. Where no lock can be taken at all, logs why and returns
-    /// `true`: running unlocked beats not running.
-    pub fn claim_instance(&mut self) -> bool {
-        match crate::instance::try_lock(&self.paths.root) {
-            Ok(Some(mut lock)) => {
-                if let Err(e) = lock.listen(&self.paths.root) {
-                    self.log.line(
-                        "shell",
-                        &format!("a second launch cannot focus this window: {e}"),
-                    );
-                }
-                self.instance = Some(lock);
-                true
-            }
-            Ok(None) => {
-                let outcome = match crate::instance::ask_to_focus(&self.paths.root) {
-                    Ok(()) => "asked it to focus its window".to_owned(),
-                    Err(e) => format!("could not ask it to focus: {e}"),
-                };
-                self.log.line(
-                    "shell",
-                    &format!(
-                        "another instance uses this app-data dir; {outcome}; exiting (C-PROC-7)"
-                    ),
-                );
-                false
-            }
-            Err(e) => {
-                self.log
-                    .line("shell", &format!("no single-instance lock: {e}"));
-                true
-            }
-        }
-    }
-
     /// The window title: the product name from `desktop.toml`.
     pub fn title(&self) -> &str {
         &self.project.product_name

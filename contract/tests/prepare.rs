@@ -1,11 +1,12 @@
-//! `prepare` with another instance running (C-PROC-7, C-DATA-6): the second launch appends to
-//! `shell.log` and never rotates it away from the instance that is writing to it.
+//! `prepare` with another instance running (C-PROC-7, C-DATA-6): the second launch is refused
+//! the session, appends its line to `shell.log` and never rotates it away from the instance
+//! that is writing to it.
 //! Its own test binary: it sets process-wide environment variables.
 #![cfg(unix)]
 
 use contract::instance;
 use contract::logs::ROTATE_BYTES;
-use contract::session::prepare;
+use contract::session::{prepare, SessionError};
 
 #[test]
 fn a_second_launch_leaves_the_running_instances_log_where_it_is() {
@@ -31,7 +32,19 @@ fn a_second_launch_leaves_the_running_instances_log_where_it_is() {
     let running = instance::try_lock(&app_data)
         .unwrap()
         .expect("the running instance's lock");
-    drop(prepare(args()).expect("the second launch prepares"));
+    match prepare(args()) {
+        Err(SessionError::AlreadyRunning { focus, .. }) => {
+            // This stand-in holder never listens, so there is nobody to focus.
+            assert!(focus.is_some(), "a focus without a listener")
+        }
+        Err(e) => panic!("the second launch failed otherwise: {e}"),
+        Ok(_) => panic!("the second launch prepared a session beside the running one"),
+    }
+    let text = std::fs::read(&log).unwrap();
+    assert!(
+        String::from_utf8_lossy(&text[ROTATE_BYTES as usize..]).contains("already running"),
+        "the second launch left no line in shell.log"
+    );
     assert!(
         !rotated.exists(),
         "the second launch rotated the running instance's log"

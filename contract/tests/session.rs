@@ -6,6 +6,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::{eventually, fixture, spec};
+use contract::instance::{self, Claim};
 use contract::navigation::Decision;
 use contract::project::Project;
 use contract::session::{Prepared, Session};
@@ -57,17 +58,20 @@ fn session(fx: &common::Fixture, python: &str) -> (Session, Recorder) {
 fn a_second_launch_focuses_the_first() {
     let fx = fixture();
     let mut first = prepared(&fx, "python3");
-    assert!(
-        first.claim_instance(),
-        "the first launch claims the instance"
-    );
+    match instance::claim(&fx.paths.root) {
+        Claim::Held {
+            lock,
+            unreachable: None,
+        } => first.instance = Some(lock),
+        other => panic!("the first launch did not claim the instance: {other:?}"),
+    }
     let shell = Recorder::default();
     let session = Session::new(first, shell.clone());
     session.start();
-    assert!(
-        !prepared(&fx, "python3").claim_instance(),
-        "a second holder"
-    );
+    match instance::claim(&fx.paths.root) {
+        Claim::Elsewhere { focus: Ok(()) } => {}
+        other => panic!("a second launch was not sent to the first: {other:?}"),
+    }
     assert!(
         shell.calls().contains(&"focus".to_string()),
         "{:?}",
@@ -77,7 +81,7 @@ fn a_second_launch_focuses_the_first() {
     assert!(eventually(10_000, || shell.calls().last().unwrap() == "exit 0"));
     session.release_instance();
     assert!(
-        prepared(&fx, "python3").claim_instance(),
+        matches!(instance::claim(&fx.paths.root), Claim::Held { .. }),
         "released after quit"
     );
 }

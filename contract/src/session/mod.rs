@@ -142,7 +142,7 @@ impl Session {
 
     /// Answers a later launch on the same app-data dir through the instance
     /// lock's socket (C-PROC-7) with [`Session::second_launch`]. A no-op
-    /// unless the shell claimed the instance ([`Prepared::claim_instance`]).
+    /// without the lock (see [`Prepared::instance`]).
     fn serve_second_launches(&self) {
         // Weak: the serving thread must not keep the session alive.
         let session = Arc::downgrade(&self.inner);

@@ -20,16 +20,7 @@ const MAX_REDIRECTS: usize = 10;
 
 fn main() {
     contract::events::mark_start();
-    let mut prepared = session::prepare_or_exit("desktop-django-headless");
-    // C-PROC-7: the first instance has no window to focus; it logs the second launch.
-    if !prepared.claim_instance() {
-        eprintln!(
-            "desktop-django-headless: {} is already running for {}",
-            prepared.title(),
-            prepared.paths.root.display()
-        );
-        std::process::exit(0);
-    }
+    let prepared = session::prepare_or_exit("desktop-django-headless");
     let (tx, rx) = mpsc::channel();
     // The shell adapter: every request goes to this thread's loop below.
     let session = Session::new(prepared, move |r| {

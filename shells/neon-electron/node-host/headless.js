@@ -286,8 +286,9 @@ function runHeadless({
 } = {}) {
   const session = new StandInSession();
   const theBackend = backend || openBackend(argv);
-  // C-PROC-7: the contract's app-data lock; a second launch asks the first to focus and exits 0.
-  if (!theBackend.claimInstance()) {
+  // C-PROC-7: the contract's app-data lock, taken by openBackend; a second launch has asked the
+  // first to focus and exits 0.
+  if (theBackend === null) {
     log('another instance is running for this app-data dir: asked it to focus');
     exit(0);
     return null;

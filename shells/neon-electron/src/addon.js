@@ -98,16 +98,18 @@ function loadNative(opts) {
 /**
  * The backend session as the lifecycle sees it: one object over the addon's
  * functions. `args` are the shell's arguments (`--project <dir>` is read by Rust).
+ * Null when another instance holds the app-data dir (C-PROC-7): Rust has asked it to
+ * focus its window, and this launch starts nothing. Throws on any other startup error.
  */
 function openBackend(args, native = loadNative()) {
   const host = native.prepare(args.map(String));
+  if (host === null) return null;
   return {
     // The updater (update.js) calls the addon's update functions itself.
     native,
     host,
     info: () => native.info(host),
     appDataDir: () => native.appDataDir(host),
-    claimInstance: () => native.claimInstance(host),
     secondLaunch: () => native.secondLaunch(host),
     start: (onEvent) => native.start(host, onEvent),
     stop: () => native.stop(host),

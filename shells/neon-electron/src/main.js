@@ -186,11 +186,16 @@ function run(electron, { argv = process.argv, backendFactory = openBackend } = {
     reportStartupError({ app, dialog, platform: process.platform, env: process.env }, e.message);
     return null;
   }
-  // Chromium's profile (and with it the single-instance lock) lives in the app-data dir.
+  // C-PROC-7: the contract's app-data lock, taken while preparing, as in every shell.
+  if (backend === null) {
+    log('another instance is running: asked it to focus');
+    app.exit(0);
+    return null;
+  }
+  // Chromium's profile (and with it Chromium's own single-instance lock) lives in the app-data
+  // dir. That lock still guards the profile where the contract could take no lock at all.
   app.setPath('userData', path.join(backend.appDataDir(), 'electron'));
-  // Chromium's lock first (it hands the launch to the first instance's 'second-instance'),
-  // then the contract's, which every shell holds in the app-data dir (C-PROC-7).
-  if (!app.requestSingleInstanceLock() || !backend.claimInstance()) {
+  if (!app.requestSingleInstanceLock()) {
     log('another instance is running: focusing it');
     app.exit(0);
     return null;

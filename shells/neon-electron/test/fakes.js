@@ -105,17 +105,13 @@ class FakeSession {
 }
 
 /** A backend whose events the test drives: `emit({type: ...})`. */
-function createFakeBackend(rec, { token = TOKEN, instance = true } = {}) {
+function createFakeBackend(rec, { token = TOKEN } = {}) {
   let onEvent = null;
   let settle = null;
   const backend = {
     tokenTakes: 0,
     info: () => ({ productName: 'Flying Stable', splashHtml: '<p>splash</p>', appDataDir: '/tmp/app', logPath: '/tmp/app/logs/shell.log' }),
     appDataDir: () => '/tmp/app',
-    claimInstance: () => {
-      rec.record('backend.claimInstance');
-      return instance;
-    },
     /** Rust's Session::second_launch: second_launch is emitted there, then a focus request. */
     secondLaunch() {
       rec.record('backend.secondLaunch');

@@ -10,7 +10,8 @@ const tick = () => new Promise((r) => setImmediate(r));
 async function launch(opts = {}) {
   const rec = createRecorder();
   const electron = createFakeElectron(rec, opts);
-  const backend = createFakeBackend(rec, { instance: opts.instance !== false });
+  // openBackend is null when the contract's app-data lock is held elsewhere (C-PROC-7).
+  const backend = opts.instance === false ? null : createFakeBackend(rec);
   const main = run(electron, { argv: ['electron', '.', '--project', '/p'], backendFactory: () => backend });
   electron.app.fireReady();
   await tick();
@@ -39,7 +40,7 @@ test('a second instance starts no backend and exits; the first one focuses its w
 
 test("the contract's app-data lock also stops a second instance (C-PROC-7)", async () => {
   const second = await launch({ instance: false });
-  assert.ok(second.rec.names().includes('backend.claimInstance'));
+  assert.equal(second.rec.names().includes('app.requestSingleInstanceLock'), false);
   assert.equal(second.rec.names().includes('backend.start'), false);
   assert.deepEqual(second.rec.calls.find((c) => c.name === 'app.exit').args, [0]);
   assert.equal(second.electron.windows.length, 0);

@@ -63,15 +63,11 @@ fn main() {
     // does not tell.
     let resources =
         tauri::utils::platform::resource_dir(context.package_info(), &tauri::Env::default()).ok();
-    let mut prepared = session::prepare_or_exit_in(
+    let prepared = session::prepare_or_exit_in(
         "desktop-django-tauri",
         resources.as_deref(),
         Some(contract::dialog::native_error),
     );
-    // C-PROC-7: a second launch has asked the first to focus; it starts nothing.
-    if !prepared.claim_instance() {
-        std::process::exit(0);
-    }
 
     // The identity comes from desktop.toml, never from the build (C-SHELL-5).
     context.config_mut().identifier = prepared.project.app_id.clone();

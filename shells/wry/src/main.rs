@@ -31,15 +31,11 @@ fn main() {
     contract::events::mark_start();
     #[cfg(target_os = "linux")]
     contract::webkitgtk::before_gtk_init("desktop-django-wry");
-    let mut prepared = session::prepare_or_exit_in(
+    let prepared = session::prepare_or_exit_in(
         "desktop-django-wry",
         None,
         Some(contract::dialog::native_error),
     );
-    // C-PROC-7: a second launch has asked the first to focus; it starts nothing.
-    if !prepared.claim_instance() {
-        std::process::exit(0);
-    }
     let event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let (title, splash) = (prepared.title().to_owned(), prepared.splash_html());
     let proxy = event_loop.create_proxy();

@@ -12,11 +12,12 @@
 //! JavaScript API (see `../src/addon.js`, which loads this library):
 //!
 //! ```text
-//! prepare(args: string[]) -> Host                    resolve project + app data; throws on error
+//! prepare(args: string[]) -> Host | null             resolve project + app data and take the
+//!                                                    instance lock (C-PROC-7); null: another
+//!                                                    instance runs and was asked to focus;
+//!                                                    throws on any other error
 //! info(host) -> {productName, appId, splashHtml, appDataDir, logPath}
 //! appDataDir(host) -> string
-//! claimInstance(host) -> bool                         the app-data instance lock (C-PROC-7); false:
-//!                                                    another instance runs and was asked to focus
 //! secondLaunch(host)                                 Electron's second-instance: emit second_launch,
 //!                                                    then onEvent({type: "focus"})
 //! start(host, onEvent) -> Promise<origin>            resolves once the backend is ready
@@ -62,7 +63,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use contract::navigation::Decision;
-use contract::session::{self, Prepared, Session};
+use contract::session::{self, Prepared, Session, SessionError};
 use neon::prelude::*;
 
 use shell::{Bridge, JsShell};
@@ -104,7 +105,7 @@ fn session_of(cx: &mut FunctionContext, host: &Host) -> NeonResult<Session> {
     }
 }
 
-fn prepare(mut cx: FunctionContext) -> JsResult<JsBox<Host>> {
+fn prepare(mut cx: FunctionContext) -> JsResult<JsValue> {
     let args = cx.argument::<JsArray>(0)?.to_vec(&mut cx)?;
     let mut os_args = Vec::with_capacity(args.len());
     for a in args {
@@ -113,6 +114,7 @@ fn prepare(mut cx: FunctionContext) -> JsResult<JsBox<Host>> {
     }
     let prepared = match session::prepare(os_args) {
         Ok(p) => p,
+        Err(SessionError::AlreadyRunning { .. }) => return Ok(cx.null().upcast()),
         Err(e) => return cx.throw_error(e.to_string()),
     };
     let info = Info {
@@ -122,13 +124,15 @@ fn prepare(mut cx: FunctionContext) -> JsResult<JsBox<Host>> {
         app_data_dir: prepared.paths.root.display().to_string(),
         log_path: prepared.log.path().display().to_string(),
     };
-    Ok(cx.boxed(Host {
-        info,
-        prepared: Mutex::new(Some(prepared)),
-        session: Mutex::new(None),
-        bridge: Mutex::new(None),
-        token_taken: AtomicBool::new(false),
-    }))
+    Ok(cx
+        .boxed(Host {
+            info,
+            prepared: Mutex::new(Some(prepared)),
+            session: Mutex::new(None),
+            bridge: Mutex::new(None),
+            token_taken: AtomicBool::new(false),
+        })
+        .upcast())
 }
 
 fn info(mut cx: FunctionContext) -> JsResult<JsObject> {
@@ -152,15 +156,6 @@ fn app_data_dir(mut cx: FunctionContext) -> JsResult<JsString> {
     let host = host(&mut cx)?;
     let dir = host.info.app_data_dir.clone();
     Ok(cx.string(dir))
-}
-
-fn claim_instance(mut cx: FunctionContext) -> JsResult<JsBoolean> {
-    let host = host(&mut cx)?;
-    let claimed = match lock(&host.prepared).as_mut() {
-        Some(prepared) => prepared.claim_instance(),
-        None => return cx.throw_error("claimInstance must come before start"),
-    };
-    Ok(cx.boolean(claimed))
 }
 
 fn second_launch(mut cx: FunctionContext) -> JsResult<JsUndefined> {
@@ -370,7 +365,6 @@ fn main(mut cx: ModuleContext) -> NeonResult<()> {
     cx.export_function("prepare", prepare)?;
     cx.export_function("info", info)?;
     cx.export_function("appDataDir", app_data_dir)?;
-    cx.export_function("claimInstance", claim_instance)?;
     cx.export_function("secondLaunch", second_launch)?;
     cx.export_function("start", start)?;
     cx.export_function("stop", stop)?;

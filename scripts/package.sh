@@ -88,14 +88,24 @@ package_tauri() {
   # Updates (C-PKG-3): the public key and the default feed are built into the app, from
   # DESKTOP_DJANGO_UPDATE_PUBKEY (the minisign .pub file's text, or its `RW…` line) and
   # DESKTOP_DJANGO_UPDATE_URL (the feed's base URL); without a key the app never updates.
-  config="$("$py" - "$product" "$app_id" "$version" "$runtime" <<'PY'
+  # Code signing (docs/release.md): the runtime was signed while staging; here the app itself.
+  # macOS: Tauri signs with APPLE_SIGNING_IDENTITY, with the hardened runtime and our
+  # entitlements. Windows: Tauri runs packaging/signing/codesign.py on the app and the installer.
+  config="$("$py" - "$product" "$app_id" "$version" "$runtime" "$root/packaging/signing" <<'PY'
 import base64, json, os, sys
-product, app_id, version, runtime = sys.argv[1:]
+product, app_id, version, runtime, signing = sys.argv[1:]
 config = {"productName": product, "identifier": app_id, "version": version,
           # Without these the package manager would show the shell crate's Cargo description.
           "bundle": {"resources": {runtime + "/": "runtime/"},
                      "shortDescription": f"{product}, a Django app in a desktop window",
                      "longDescription": f"{product}, a Django app in a desktop window (Tauri shell)"}}
+if sys.platform == "darwin":
+    config["bundle"]["macOS"] = {"hardenedRuntime": True,
+                                 "entitlements": os.path.join(signing, "entitlements.plist")}
+if os.environ.get("WINDOWS_CERTIFICATE", "").strip():
+    config["bundle"]["windows"] = {"signCommand": {
+        "cmd": sys.executable,
+        "args": [os.path.join(signing, "codesign.py"), "file", "%1", "--os", "windows"]}}
 key = os.environ.get("DESKTOP_DJANGO_UPDATE_PUBKEY", "").strip()
 if key:
     if "\n" not in key:

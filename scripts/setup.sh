@@ -12,7 +12,7 @@ skip() { printf '    %s\n' "$*"; }
 # Xvfb for headless runs, xdotool for the Tauri shell's tests (pressing the page's button), dbus
 # for WebKit's session bus under Xvfb) ----
 apt_packages=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev
-  libayatana-appindicator3-dev libssl-dev xvfb xauth xdotool dbus pkg-config)
+  libayatana-appindicator3-dev libssl-dev xvfb xauth xdotool dbus pkg-config osslsigncode)
 system_packages() {
   [ "$(uname -s)" = Linux ] || { skip "system packages: nothing to install on $(uname -s)"; return; }
   command -v dpkg-query >/dev/null || { skip "system packages: not Debian/Ubuntu, install WebKitGTK 4.1 and Xvfb yourself"; return; }

@@ -40,6 +40,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "signing"))
+import codesign  # noqa: E402
 import stagelib  # noqa: E402
 
 ROOT = HERE.parent.parent
@@ -774,6 +776,14 @@ def main(argv: list[str] | None = None) -> int:
         with timer("pyinstaller"):
             freeze(work, runtime, static, bundle_toml, settings)
         place_identity(runtime, identity)
+        # Before the smoke tests (they run the signed binaries, so a signature the hardened
+        # runtime refuses fails the build here) and before the manifest (its SHA-256s are the
+        # signed files').
+        step("Code signing the runtime (inputs from the environment only)")
+        try:
+            note(codesign.sign_runtime(runtime, codesign.host_os()))
+        except codesign.SigningError as exc:
+            raise StageError(str(exc)) from None
 
         step("Checking the stage: forbidden files, templates, static files, build-machine paths")
         with timer("static checks"):

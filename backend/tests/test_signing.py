@@ -164,8 +164,14 @@ def test_a_windows_signature_made_here_verifies(tmp_path, monkeypatch):
     monkeypatch.setenv("WINDOWS_CERTIFICATE", base64.b64encode(pfx.read_bytes()).decode())
     monkeypatch.setenv("WINDOWS_CERTIFICATE_PASSWORD", "test-only")
     monkeypatch.setenv("WINDOWS_TIMESTAMP_URL", "")  # no network here
+    assert codesign.pe_signature(exe) is False
     line = codesign.sign_runtime(root, "windows")
     assert line == "code signing: 1 PE files Authenticode-signed"
     result = subprocess.run(verify, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert readme.read_bytes() == b"MZ but not a PE"
+    # A publisher's signature (CPython's DLLs carry the PSF's) is kept, not replaced.
+    assert codesign.pe_signature(exe) is True
+    signed = exe.read_bytes()
+    assert codesign.sign_runtime(root, "windows") == "code signing: 0 PE files Authenticode-signed"
+    assert exe.read_bytes() == signed

@@ -81,19 +81,34 @@ def macho_kind(path: Path) -> str | None:
     return "executable" if filetype == _MH_EXECUTE else "library"
 
 
-def is_pe(path: Path) -> bool:
-    """Whether ``path`` is a Windows PE image (.exe, .dll, .pyd): ``MZ``, then ``PE\\0\\0`` at
-    the offset the DOS header names."""
+def pe_signature(path: Path) -> bool | None:
+    """``None`` when ``path`` is not a Windows PE image (.exe, .dll, .pyd); else whether it
+    already carries an Authenticode signature (a non-empty security directory, PE/COFF
+    specification: data directory 4)."""
     try:
         with path.open("rb") as f:
             head = f.read(64)
             if len(head) < 64 or head[:2] != b"MZ":
-                return False
+                return None
             (offset,) = struct.unpack("<I", head[60:64])
             f.seek(offset)
-            return f.read(4) == b"PE\0\0"
+            pe = f.read(24 + 2)
+            if len(pe) < 26 or pe[:4] != b"PE\0\0":
+                return None
+            (magic,) = struct.unpack("<H", pe[24:26])
+            # The data directories follow 96 (PE32) or 112 (PE32+) bytes of optional header.
+            directories = offset + 24 + (112 if magic == 0x20B else 96)
+            f.seek(directories + 4 * 8)
+            entry = f.read(8)
     except OSError:
-        return False
+        return None
+    return len(entry) == 8 and struct.unpack("<II", entry)[1] > 0
+
+
+def unsigned_pe(path: Path) -> bool:
+    """A PE image with no signature yet. Signed ones (CPython's DLLs and extension modules carry
+    the Python Software Foundation's, the VC runtime Microsoft's) keep their publisher's."""
+    return pe_signature(path) is False
 
 
 def deepest_first(root: Path, keep: Callable[[Path], bool]) -> list[Path]:
@@ -163,11 +178,12 @@ def sign_paths(target_os: str, files: Sequence[Path], run: Runner = run_tool) ->
 
 def sign_runtime(root: Path, target_os: str, run: Runner = run_tool) -> str:
     """Signs every binary of the staged runtime at ``root`` for ``target_os``: on macOS every
-    Mach-O (the executable, ``libpython``, every extension module), on Windows every PE."""
+    Mach-O (the executable, ``libpython``, every extension module: library validation wants one
+    team for all), on Windows every PE not signed by its publisher already."""
     if target_os == "macos":
         files = deepest_first(root, lambda p: macho_kind(p) is not None)
     elif target_os == "windows":
-        files = deepest_first(root, is_pe)
+        files = deepest_first(root, unsigned_pe)
     else:
         files = []
     return sign_paths(target_os, files, run)

@@ -5,7 +5,6 @@ end-to-end test (it fails the build on any check)."""
 
 import gzip
 import hashlib
-import importlib.util
 import io
 import json
 import tarfile
@@ -14,18 +13,9 @@ from pathlib import Path
 
 import pytest
 
-STAGELIB = Path(__file__).resolve().parents[2] / "packaging" / "runtime" / "stagelib.py"
+from .repo_modules import REPO, load
 
-
-def _load():
-    # By path: the repo's `packaging/` dir is not the PyPI `packaging` package.
-    spec = importlib.util.spec_from_file_location("desktop_stagelib", STAGELIB)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-stagelib = _load()
+stagelib = load("packaging/runtime/stagelib.py", "desktop_stagelib")
 EXE = "desktop-backend/desktop-backend"
 
 
@@ -255,7 +245,7 @@ def test_source_packages_add_the_installed_apps_at_their_install_dir(tmp_path, m
 
 
 def test_desktop_django_is_frozen_from_its_install_not_from_backend():
-    backend = STAGELIB.parents[2] / "backend"
+    backend = REPO / "backend"
     found = {package: root for root, package in stagelib.source_packages(backend)}
     assert "desktop_django" not in stagelib.project_packages(backend)
     assert (found["desktop_django"] / "desktop_django" / "templates").is_dir()

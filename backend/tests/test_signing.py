@@ -4,7 +4,6 @@ how, that no secret reaches a command line, and that a Windows signature made he
 calls are recorded instead."""
 
 import base64
-import importlib.util
 import shutil
 import struct
 import subprocess
@@ -12,19 +11,10 @@ from pathlib import Path
 
 import pytest
 
-CODESIGN = Path(__file__).resolve().parents[2] / "packaging" / "signing" / "codesign.py"
+from .repo_modules import load
+
+codesign = load("packaging/signing/codesign.py", "desktop_codesign")
 MH_EXECUTE, MH_DYLIB, MH_BUNDLE = 2, 6, 8
-
-
-def _load():
-    # By path: the repo's `packaging/` dir is not the PyPI `packaging` package.
-    spec = importlib.util.spec_from_file_location("desktop_codesign", CODESIGN)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-codesign = _load()
 
 
 def thin(filetype: int, order: str = "<", bits: int = 64) -> bytes:

@@ -48,8 +48,12 @@ pub fn find_shell(stem: &str) -> Result<PathBuf, Vec<PathBuf>> {
     tried.iter().find(|p| p.is_file()).cloned().ok_or(tried)
 }
 
-/// `run --shell <name> [dir]`: starts the shell on the project and returns
-/// its exit status.
+/// `run --shell <name> [dir]`: starts the shell on the project. On Unix the
+/// shell replaces this process (`exec`), so it keeps this process's pid and
+/// gets its signals: a SIGTERM or Ctrl-C sent to `desktop-django run` is the
+/// shell's own graceful quit (C-PROC-3), never an orphaned shell and backend.
+/// Elsewhere it waits for the shell (Ctrl-C reaches both through the console)
+/// and returns its exit status. Errors: no shell binary, or it cannot start.
 pub fn shell(name: &str, dir: Option<&Path>) -> Result<ExitCode, CliError> {
     let (project, _) = project(dir)?;
     let (_, stem, package) = SHELLS
@@ -64,6 +68,14 @@ pub fn shell(name: &str, dir: Option<&Path>) -> Result<ExitCode, CliError> {
     })?;
     let mut cmd = Command::new(&program);
     cmd.arg("--project").arg(&project.dir);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Returns only when the exec failed.
+        let source = cmd.exec();
+        Err(CliError::Spawn { program, source })
+    }
+    #[cfg(not(unix))]
     status(cmd, &program)
 }
 

@@ -2,7 +2,8 @@
 //! ok, a warning (it runs, but read this) or a problem (no shell can run the
 //! project), with what to do about it. Exit 0 only without problems.
 
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use contract::launch::LaunchSpec;
@@ -189,11 +190,27 @@ pub fn check(dir: &Path) -> Vec<Finding> {
             ),
             "",
         ),
-        None => finding(
-            Level::Ok,
-            "no app database yet: the first start creates and migrates it",
-            "import an existing one with `desktop-django import-db <file>`",
-        ),
+        None => match project_databases(dir).first() {
+            // The project's own data would silently be absent from the app (a fresh database).
+            Some(own) => finding(
+                Level::Warning,
+                format!(
+                    "no app database yet, and the project has its own ({}): the first start \
+                     creates a new, empty one in app data and never reads it",
+                    own.display()
+                ),
+                format!(
+                    "desktop-django import-db {} --project {}",
+                    own.display(),
+                    dir.display()
+                ),
+            ),
+            None => finding(
+                Level::Ok,
+                "no app database yet: the first start creates and migrates it",
+                "import an existing one with `desktop-django import-db <file>`",
+            ),
+        },
     });
     let mut shells = 0;
     for (name, stem, package) in SHELLS {
@@ -251,6 +268,30 @@ pub fn print(findings: &[Finding]) -> bool {
     !findings.iter().any(|f| f.level == Level::Problem)
 }
 
+/// The SQLite databases directly in the project dir (Django's default `BASE_DIR /
+/// "db.sqlite3"` lives there), told by their header ("SQLite format 3\0", sqlite.org/fileformat
+/// §1.3.1), not their name; sorted by path.
+fn project_databases(dir: &Path) -> Vec<PathBuf> {
+    const HEADER: &[u8; 16] = b"SQLite format 3\0";
+    let is_sqlite = |path: &Path| {
+        let mut head = [0u8; 16];
+        std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut head))
+            .is_ok_and(|()| &head == HEADER)
+    };
+    let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file() && is_sqlite(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
 fn last_line(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes)
         .lines()
@@ -267,4 +308,25 @@ fn indent(text: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::project_databases;
+
+    #[test]
+    fn a_projects_own_database_is_found_by_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("manage.py"), "").unwrap();
+        std::fs::write(dir.path().join("notes.sqlite3"), "not a database").unwrap();
+        assert!(project_databases(dir.path()).is_empty());
+        let mut db = b"SQLite format 3\0".to_vec();
+        db.resize(4096, 0);
+        std::fs::write(dir.path().join("db.sqlite3"), &db).unwrap();
+        std::fs::write(dir.path().join("data.bin"), &db).unwrap();
+        assert_eq!(
+            project_databases(dir.path()),
+            [dir.path().join("data.bin"), dir.path().join("db.sqlite3")]
+        );
+    }
 }

@@ -8,6 +8,23 @@ use crate::events::{self, Event};
 use crate::navigation::{self, Decision};
 use crate::shell::BRIDGE_MESSAGE;
 
+/// The URL's scheme for a log line (RFC 3986 §3.1: a letter, then letters, digits, `+`, `-`,
+/// `.`), or `"no scheme"`; at most 32 characters.
+fn scheme_of(url: &str) -> &str {
+    match url.split_once(':') {
+        Some((scheme, _))
+            if (1..=32).contains(&scheme.len())
+                && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
+        {
+            scheme
+        }
+        _ => "no scheme",
+    }
+}
+
 impl Session {
     /// Classifies a navigation request against the backend origin (C-SHELL-1).
     pub fn classify(&self, url: &str) -> Decision {
@@ -24,7 +41,11 @@ impl Session {
                 false
             }
             Decision::Block => {
-                self.log("blocked a navigation to a disallowed scheme");
+                // The scheme only: the rest of a `data:` or `javascript:` URL is page content.
+                self.log(&format!(
+                    "blocked a navigation to a disallowed scheme ({})",
+                    scheme_of(url)
+                ));
                 false
             }
         }
@@ -84,5 +105,20 @@ impl Session {
         if let Err(e) = open::that_detached(self.app_data_dir()) {
             self.log(&format!("cannot open the app-data folder: {e}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scheme_of;
+
+    #[test]
+    fn a_blocked_url_is_logged_by_its_scheme_only() {
+        assert_eq!(scheme_of("javascript:alert(document.cookie)"), "javascript");
+        assert_eq!(scheme_of("data:text/html,<script>x</script>"), "data");
+        assert_eq!(scheme_of("about:blank#x"), "about");
+        assert_eq!(scheme_of("no-colon-here"), "no scheme");
+        assert_eq!(scheme_of("<script>:x"), "no scheme");
+        assert_eq!(scheme_of(&format!("{}:x", "a".repeat(40))), "no scheme");
     }
 }

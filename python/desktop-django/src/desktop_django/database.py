@@ -19,6 +19,9 @@ from . import app_settings
 logger = logging.getLogger(__name__)
 
 BACKUPS_KEPT = 3
+# The files SQLite keeps beside a database: WAL mode's log and shared-memory index, and
+# the rollback journal (SQLite, "Temporary Files Used By SQLite", §2.1-2.3).
+SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 def apply_pragmas(sender, connection, **kwargs) -> None:
@@ -75,18 +78,38 @@ def preflight(path: Path) -> bool:
 def backup(path: Path, backups_dir: Path, keep: int = BACKUPS_KEPT) -> Path:
     """Copy ``path`` with SQLite's online backup API into ``backups_dir`` (C-DATA-5).
 
-    The copy is ``app-<UTC YYYYmmddTHHMMSSffffffZ>.sqlite3``; only the newest ``keep``
-    copies survive. The backup API gives a consistent snapshot even with a WAL file.
+    The copy is ``app-<UTC YYYYmmddTHHMMSSffffffZ>.sqlite3``, one self-contained file in
+    rollback-journal mode (``journal_mode=DELETE``): the backup API copies the source's
+    header, WAL flag included, and a WAL database opened read-only later (``integrity_ok``)
+    leaves ``-wal`` and ``-shm`` files behind that only a writer would remove (SQLite,
+    "WAL-mode File Format", §2). Only the newest ``keep`` copies survive; a pruned copy's
+    ``-wal``, ``-shm`` and ``-journal`` siblings go with it, as do siblings whose copy is
+    already gone. The backup API gives a consistent snapshot even with a WAL file.
     Returns the new file's path.
     """
     backups_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = backups_dir / f"app-{stamp}.sqlite3"
-    _copy(path, "rw", target)
-    for old in sorted(backups_dir.glob("app-*.sqlite3"))[:-keep]:
-        old.unlink()
+    _copy(path, "rw", target, journal_mode="DELETE")
+    prune_backups(backups_dir, keep)
     logger.info("backed up %s to %s", path, target)
     return target
+
+
+def prune_backups(backups_dir: Path, keep: int = BACKUPS_KEPT) -> list[Path]:
+    """Delete all but the newest ``keep`` ``app-*.sqlite3`` copies in ``backups_dir``
+    (names sort by their UTC stamp), each with its ``SIDECAR_SUFFIXES`` files, and any
+    sidecar whose copy no longer exists. Returns the deleted copies, oldest first."""
+    copies = sorted(backups_dir.glob("app-*.sqlite3"))
+    pruned = copies[:-keep] if keep > 0 else copies
+    for old in pruned:
+        old.unlink(missing_ok=True)
+    for suffix in SIDECAR_SUFFIXES:
+        for sidecar in backups_dir.glob(f"app-*.sqlite3{suffix}"):
+            # Without its database a -wal or -shm file is unreadable; nothing uses it.
+            if not sidecar.with_name(sidecar.name.removesuffix(suffix)).exists():
+                sidecar.unlink(missing_ok=True)
+    return pruned
 
 
 def integrity_ok(path: Path) -> str | None:
@@ -112,18 +135,26 @@ def restore(backup_path: Path, path: Path) -> None:
     launch. The destination's connection writes through SQLite, so its WAL stays
     consistent; nothing else may have the database open.
     """
-    _copy(backup_path, "ro", path)
+    # Backups are in rollback-journal mode; the app database runs in WAL (C-DATA-2).
+    _copy(backup_path, "ro", path, journal_mode="WAL")
     logger.warning("restored %s from %s after a failed migration", path, backup_path)
 
 
-def _copy(source: Path, mode: str, target: Path) -> None:
+def _copy(source: Path, mode: str, target: Path, journal_mode: str | None = None) -> None:
     """Copy the database ``source`` (opened with URI ``mode``, never created) into
-    ``target`` with SQLite's online backup API, in one transaction on ``target``."""
+    ``target`` with SQLite's online backup API, in one transaction on ``target``.
+
+    ``journal_mode`` (``"DELETE"``, ``"WAL"``), when given, is set on ``target`` after the
+    copy; otherwise ``target`` keeps the source's mode, which the backup API copies.
+    """
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode={mode}", uri=True)
     dst = sqlite3.connect(target)
     try:
         with dst:
             src.backup(dst)
+        if journal_mode is not None:
+            # Outside the transaction above: SQLite cannot change the mode inside one.
+            dst.execute(f"PRAGMA journal_mode={journal_mode}").fetchone()
     finally:
         dst.close()
         src.close()

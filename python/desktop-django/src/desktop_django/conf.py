@@ -159,6 +159,7 @@ def logging_config(
     ``process_role()``, i.e. what the supervisor passed in ``$DESKTOP_DJANGO_ROLE``.
     ``access.log`` gets one JSON object per request from ``desktop_django.access``.
     Errors are also copied to stderr, which the shell folds into shell.log.
+    ``waitress.queue`` logs from ERROR up only (its queue-depth warnings are noise here).
     Files rotate at ``max_bytes`` bytes, keeping ``backups`` old ones.
     """
     logs = app_data / "logs"
@@ -198,6 +199,12 @@ def logging_config(
             # Replace Django's DEBUG-only console handler: 4xx lines belong in the log file.
             "django": {"handlers": ["backend", "stderr"], "level": "INFO", "propagate": False},
             "desktop_django.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+            # waitress warns "Task queue depth is N" whenever a request waits for one of
+            # serve.py's 4 threads, which every page with a dozen scripts and stylesheets
+            # does (the admin loads ~15 at once). One user's burst of static files drains
+            # in milliseconds, so the warning says nothing here; more threads would only
+            # move the threshold (and cost memory per thread), so its errors are kept.
+            "waitress.queue": {"level": "ERROR"},
         },
     }
 

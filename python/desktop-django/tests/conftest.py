@@ -39,6 +39,7 @@ def project_settings(base_dir: Path) -> dict:
             {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
         ],
         "DATABASES": {},
+        "MEDIA_URL": "/media/",  # as Wagtail's and many projects' settings have it
         "USE_TZ": True,
     }
 

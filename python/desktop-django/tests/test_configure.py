@@ -145,6 +145,14 @@ def test_old_django_gets_the_database_without_the_5_1_options(project, monkeypat
 # SECRET_KEY (C-DATA-4) ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("packaged", [False, True])
+def test_uploads_go_to_app_data_in_both_modes(project, packaged):
+    # The project's own media/ is read-only in an installed app (C-DATA-1).
+    ns = configured(project, packaged=packaged, MEDIA_ROOT=project / "media")
+    assert ns["MEDIA_ROOT"] == project / "app-data" / "media"
+    assert ns["MEDIA_URL"] == "/media/"  # the project's, kept
+
+
 def test_dev_keeps_the_projects_secret_key(project):
     ns = configured(project, SECRET_KEY="the-projects-own-" + "k" * 40)
     assert ns["SECRET_KEY"] == "the-projects-own-" + "k" * 40

@@ -45,6 +45,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")  # C-AUTH-6
 TASK_APPS = ("django_tasks", "django_tasks_db")
 DEFAULT_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 STATIC_STORAGE = "desktop_django.storage.ForgivingManifestStorage"
+MEDIA_DIR = "media"  # <app-data>/media: MEDIA_ROOT, the user's uploads
 
 
 def is_packaged(packaged: bool | None = None) -> bool:
@@ -103,6 +104,8 @@ def configure(
     - ``ALLOWED_HOSTS`` += ``127.0.0.1``, ``localhost`` (C-AUTH-6).
     - ``DATABASES["default"]``: ``<app-data>/app.sqlite3`` with the pragmas (C-DATA-2); other
       aliases kept. ``database=False`` keeps the project's.
+    - ``MEDIA_ROOT``: ``<app-data>/media`` (C-DATA-1), replacing the project's; uploads
+      are served at a local ``MEDIA_URL`` by ``desktop_django.urls`` in both modes.
     - ``SECRET_KEY``: per install in packaged mode (C-DATA-4); in dev the project's own,
       or the per-install key when the project's is empty.
     - ``LOGGING``: replaced by ``conf.logging_config`` (C-DATA-6): ``backend.log``, or
@@ -164,6 +167,9 @@ def configure(
         databases["default"] = conf.sqlite_databases(app_data)["default"]
         settings["DATABASES"] = databases
 
+    # Uploads are the user's data, like the database (C-DATA-1): the project's own media/
+    # is read-only in an installed app. desktop_django.urls serves them at MEDIA_URL.
+    settings["MEDIA_ROOT"] = app_data / MEDIA_DIR
     if packaged or not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = conf.secret_key(app_data)
     settings["LOGGING"] = conf.logging_config(app_data)

@@ -11,16 +11,51 @@ waits for ``/health/`` at the root (C-READY-1); check ``desktop_django.E005`` sa
 it is not routed here.
 
 The ticket and bootstrap endpoints live in the middleware, so they work whatever
-the project's URLconf does; these are the two plain views.
+the project's URLconf does; these are the plain views, plus the user's uploads at
+``MEDIA_URL`` (``media_patterns``) in both modes.
 """
 
-from django.urls import path
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import URLPattern, path, re_path
 
 from . import views
 
 app_name = "desktop_django"
 
+
+def media_prefix(media_url: str | None) -> str | None:
+    """The path prefix of ``MEDIA_URL`` without its leading slash (``"/media/"`` →
+    ``"media/"``), or None when uploads are not ours to serve: an empty URL, one on
+    another host (``https://cdn…``, ``//host/``) or the bare root ``/``, which would
+    shadow every page."""
+    if not media_url:
+        return None
+    parts = urlsplit(media_url)
+    if parts.scheme or parts.netloc:
+        return None
+    prefix = parts.path.lstrip("/")
+    return prefix or None
+
+
+def media_patterns() -> list[URLPattern]:
+    """``<MEDIA_URL><path>`` → ``views.media`` when MEDIA_URL is a local path, else none.
+
+    ``configure()`` puts ``MEDIA_ROOT`` in app data (C-DATA-1); a project's own
+    ``static(MEDIA_URL, ...)`` serves it only under DEBUG, so packaged mode needs this.
+    """
+    prefix = media_prefix(getattr(settings, "MEDIA_URL", ""))
+    if prefix is None:
+        return []
+    return [re_path(rf"^{re.escape(prefix)}(?P<path>.*)$", views.media, name="media")]
+
+
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("splash/", views.splash, name="splash"),
+    *media_patterns(),
 ]

@@ -196,4 +196,62 @@ def test_w001_scans_installed_apps_templates_when_app_dirs_is_on(tmp_path):
 def test_w001_silent_on_same_origin_assets_links_and_comments(tmp_path):
     (tmp_path / "ok.html").write_text(SAME_ORIGIN, encoding="utf-8")
     with override_settings(TEMPLATES=_dtl([tmp_path], app_dirs=True)):
+        # Its one inline <script> block is W002's business, not W001's.
+        assert ids(checks.check_templates()) == ["desktop_django.W002"]
+
+
+# W002 ------------------------------------------------------------------------------------
+
+INLINE = """\
+{% load static %}
+<script src="{% static 'app.js' %}"></script>
+<script>
+  window.addEventListener("load", () => {});
+</script>
+<script type="module">import "./x.js";</script>
+<SCRIPT TYPE="text/javascript; charset=utf-8">run()</SCRIPT>
+"""
+
+NOT_RUN = """\
+{{ config|json_script:"config" }}
+<script id="data" type="application/json">{"a": 1}</script>
+<script type="application/ld+json">{"@type": "Thing"}</script>
+<script type="text/template"><li>{{ name }}</li></script>
+<script type='text/x-template' id=row><tr></tr></script>
+<script></script>
+<script defer src=/static/a.js></script>
+<!-- <script>old()</script> -->
+{# <script>older()</script> #}
+{% comment %}
+<script>oldest()</script>
+{% endcomment %}
+<p>script</p>
+"""
+
+
+def test_w002_names_the_template_the_count_and_the_first_line(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text("{# <script>x()</script> #}\n" + INLINE, encoding="utf-8")
+    with override_settings(TEMPLATES=_dtl([tmp_path])):
+        (warning,) = checks.check_templates()
+    assert warning.id == "desktop_django.W002"
+    assert warning.obj == str(page.resolve())
+    assert "3 inline <script> blocks (line 4)" in warning.msg
+    assert "docs/wrapping.md" in warning.hint and "DESKTOP_DJANGO_CSP" in warning.hint
+
+
+def test_w002_ignores_data_templates_empty_blocks_external_scripts_and_comments(tmp_path):
+    (tmp_path / "data.html").write_text(NOT_RUN, encoding="utf-8")
+    with override_settings(TEMPLATES=_dtl([tmp_path])):
         assert checks.check_templates() == []
+    assert checks.inline_scripts(NOT_RUN) == []
+
+
+def test_w002_can_be_silenced_like_any_check(tmp_path):
+    (tmp_path / "page.html").write_text(INLINE, encoding="utf-8")
+    with override_settings(
+        TEMPLATES=_dtl([tmp_path]), SILENCED_SYSTEM_CHECKS=["desktop_django.W002"]
+    ):
+        out = io.StringIO()
+        call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()

@@ -251,6 +251,12 @@ def test_coop_is_off_unless_the_project_sets_it(project):
     assert kept["SECURE_CROSS_ORIGIN_OPENER_POLICY"] == "same-origin"
 
 
+def test_frames_are_same_origin_as_in_the_csp_unless_the_project_says(project):
+    # Django's default DENY would contradict the default CSP's frame-ancestors 'self'.
+    assert configured(project)["X_FRAME_OPTIONS"] == "SAMEORIGIN"
+    assert configured(project, X_FRAME_OPTIONS="DENY")["X_FRAME_OPTIONS"] == "DENY"
+
+
 # Packaged static files ---------------------------------------------------------------------
 
 

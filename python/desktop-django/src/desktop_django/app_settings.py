@@ -38,12 +38,21 @@ DEFAULT_FIRST_RUN = ""
 # 127.0.0.1 as same-site, so a subresource aimed at another local port would carry the
 # session cookie there. 'self' includes the port (CSP3 §6.7.2.8), which confines every
 # fetch, image, script, frame and form to the exact backend origin (C-AUTH-4).
+# Frames follow the same rule both ways: the backend's own pages may frame each other
+# (`frame-src 'self'`: Wagtail's preview, the admin's popups) and be framed only by them
+# (`frame-ancestors 'self'`; a browser ignores X-Frame-Options when it is present, CSP3
+# §6.4.2.1, and `configure()` sets X_FRAME_OPTIONS = "SAMEORIGIN" to say the same thing).
 # `ipc:` and `http://ipc.localhost` are Tauri's IPC transport, not network origins.
+# `report-uri` (CSP3 §6.5.1) posts each violation to `views.csp_report`, which logs it to
+# backend.log: otherwise a blocked script or image fails silently (docs/wrapping.md,
+# "Content-Security-Policy"). CSP3 deprecates it for `report-to`, but every engine the
+# shells use still sends it, and it needs no Reporting-Endpoints header.
 DEFAULT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self' ipc: http://ipc.localhost; "
-    "media-src 'self'; object-src 'none'; frame-src 'none'; frame-ancestors 'none'; "
-    "worker-src 'none'; manifest-src 'self'; base-uri 'none'; form-action 'self'"
+    "media-src 'self'; object-src 'none'; frame-src 'self'; frame-ancestors 'self'; "
+    "worker-src 'none'; manifest-src 'self'; base-uri 'none'; form-action 'self'; "
+    f"report-uri {wire.CSP_REPORT_PATH}"
 )
 
 

@@ -12,6 +12,7 @@ with ``SILENCED_SYSTEM_CHECKS = ["desktop_django.W001"]``.
 | E004 | the app-data dir is missing or not writable | C-DATA-1 |
 | E005 | ``/health/`` does not reach desktop_django's view | C-READY-1 |
 | W001 | a template loads a script or stylesheet from another origin | CSP, C-PKG-2 |
+| W002 | a template has an inline ``<script>`` block, which ``script-src 'self'`` blocks | CSP |
 """
 
 from __future__ import annotations
@@ -40,6 +41,27 @@ _TAG = re.compile(r"<(script|link)\b([^>]*)>", re.I)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 # Absolute (http:, https:) or scheme-relative (//host): not the backend's origin.
 _OFF_ORIGIN = re.compile(r"^\s*(?:https?:)?//", re.I)
+_SCRIPT_BLOCK = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
+# The `type` values a browser executes, which CSP's inline check therefore applies to
+# (HTML § 4.12.1.1 "prepare the script element": the JavaScript MIME type essences, "module",
+# "importmap", "speculationrules"; a missing or empty type is JavaScript). Any other type,
+# e.g. application/json (Django's json_script) or text/template, is data and never run.
+_EXECUTABLE_TYPES = frozenset(
+    {
+        "",
+        "module",
+        "importmap",
+        "speculationrules",
+        *(
+            f"{kind}/{sub}"
+            for kind in ("application", "text")
+            for sub in ("javascript", "ecmascript", "x-javascript", "x-ecmascript")
+        ),
+        *(f"text/javascript1.{n}" for n in range(6)),
+        "text/jscript",
+        "text/livescript",
+    }
+)
 
 
 def check_middleware(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
@@ -148,16 +170,19 @@ def check_health_url(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
 def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     """W001: ``<script src>`` or ``<link rel="stylesheet" href>`` pointing at another origin.
+    W002: an inline ``<script>`` block that a browser would run.
 
     The desktop Content-Security-Policy allows scripts and styles from the backend's own
-    origin only (``script-src 'self'``, ``app_settings.DEFAULT_CSP``), and a packaged app must
-    work offline (C-PKG-2). One warning per template and URL. A regex over the files of the
-    DjangoTemplates backends' DIRS and, where they use app dirs, each app's ``templates/``;
-    nothing is rendered, so a URL built from a variable is not seen.
+    origin only (``script-src 'self'``, ``app_settings.DEFAULT_CSP``), so it blocks both,
+    and a packaged app must work offline (C-PKG-2). W001: one warning per template and URL;
+    W002: one per template, with the line of its first inline script. A regex over the
+    files of the DjangoTemplates backends' DIRS and, where they use app dirs, each app's
+    ``templates/``; nothing is rendered, so a URL built from a variable is not seen.
     """
     warnings = []
     for path in _template_files(_template_dirs(app_configs)):
-        for url in off_origin_assets(_read(path)):
+        text = _read(path)
+        for url in off_origin_assets(text):
             warnings.append(
                 checks.Warning(
                     f"{path} loads {url} from another origin.",
@@ -169,7 +194,49 @@ def check_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                     id="desktop_django.W001",
                 )
             )
+        lines = inline_scripts(text)
+        if lines:
+            count = (
+                f"{len(lines)} inline <script> blocks" if len(lines) > 1 else "an inline <script>"
+            )
+            warnings.append(
+                checks.Warning(
+                    f"{path} has {count} (line {lines[0]}), which the desktop "
+                    "Content-Security-Policy blocks (script-src 'self').",
+                    hint=(
+                        'Move the code into a static .js file loaded with <script src="{% '
+                        'static ... %}">, pass data with json_script, or allow inline '
+                        "scripts in DESKTOP_DJANGO_CSP: see docs/wrapping.md, "
+                        "Content-Security-Policy."
+                    ),
+                    obj=str(path),
+                    id="desktop_django.W002",
+                )
+            )
     return warnings
+
+
+def inline_scripts(text: str) -> list[int]:
+    """The 1-based line numbers of the ``<script>`` blocks in ``text`` (template source)
+    that a browser would run inline: no ``src``, an executable ``type`` (``_EXECUTABLE_TYPES``)
+    and some code between the tags. Comments are ignored; ``{{ x|json_script:"id" }}``
+    renders ``type="application/json"`` and is not a ``<script>`` in the source anyway."""
+    # Blank comments out character for character, so offsets still give line numbers.
+    text = _COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    found = []
+    for match in _SCRIPT_BLOCK.finditer(text):
+        attrs = _attrs(match.group(1))
+        script_type = attrs.get("type", "").split(";")[0].strip().lower()
+        if "src" in attrs or script_type not in _EXECUTABLE_TYPES or not match.group(2).strip():
+            continue
+        found.append(text.count("\n", 0, match.start()) + 1)
+    return found
+
+
+def _attrs(source: str) -> dict[str, str]:
+    # One of the three value groups matched; findall gives "" for the others. A bare
+    # attribute (`<script async src=x>`) has no value; only valued ones matter here.
+    return {key.lower(): "".join(values) for key, *values in _ATTR.findall(source)}
 
 
 def off_origin_assets(text: str) -> list[str]:
@@ -178,8 +245,7 @@ def off_origin_assets(text: str) -> list[str]:
     found = []
     for match in _TAG.finditer(_COMMENTS.sub("", text)):
         name = match.group(1).lower()
-        # One of the three value groups matched; findall gives "" for the others.
-        attrs = {key.lower(): "".join(values) for key, *values in _ATTR.findall(match.group(2))}
+        attrs = _attrs(match.group(2))
         if name == "script":
             url = attrs.get("src")
         elif "stylesheet" in attrs.get("rel", "").lower().split():

@@ -45,6 +45,7 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")  # C-AUTH-6
 TASK_APPS = ("django_tasks", "django_tasks_db")
 DEFAULT_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 STATIC_STORAGE = "desktop_django.storage.ForgivingManifestStorage"
+FRAME_OPTIONS = "SAMEORIGIN"  # X_FRAME_OPTIONS, as the CSP's frame-ancestors 'self'
 MEDIA_DIR = "media"  # <app-data>/media: MEDIA_ROOT, the user's uploads
 
 
@@ -120,6 +121,9 @@ def configure(
       open no other top-level window (C-SHELL-1), so COOP isolates nothing here, but a COOP
       page reached from the splash makes WebKit start a second web process for it (a
       browsing context group switch, HTML § 7.1.3): about 150 ms before the first paint.
+    - ``X_FRAME_OPTIONS = "SAMEORIGIN"`` unless the project sets it: the same rule as the
+      default CSP's ``frame-ancestors 'self'``, which browsers apply instead of it (CSP3
+      §6.4.2.1), where Django's default ``DENY`` would contradict it.
     - ``ROOT_URLCONF = urlconf`` when given; the project's otherwise.
 
     Raises ``ImproperlyConfigured`` when ``desktop.toml`` is missing or has no ``app_id``,
@@ -182,6 +186,10 @@ def configure(
             _packaged_static(settings, toml_path.parent)
     settings["MIDDLEWARE"] = middleware
     settings.setdefault("SECURE_CROSS_ORIGIN_OPENER_POLICY", None)
+    # Django's default DENY would contradict the CSP's `frame-ancestors 'self'`
+    # (app_settings.DEFAULT_CSP), which browsers apply instead of X-Frame-Options; a
+    # project's own value is kept.
+    settings.setdefault("X_FRAME_OPTIONS", FRAME_OPTIONS)
     if urlconf:
         settings["ROOT_URLCONF"] = urlconf
 

@@ -11,7 +11,8 @@ waits for ``/health/`` at the root (C-READY-1); check ``desktop_django.E005`` sa
 it is not routed here.
 
 The ticket and bootstrap endpoints live in the middleware, so they work whatever
-the project's URLconf does; these are the plain views, plus the user's uploads at
+the project's URLconf does; these are the plain views, the CSP report endpoint
+(``wire.CSP_REPORT_PATH``, the default CSP's ``report-uri``) and the user's uploads at
 ``MEDIA_URL`` (``media_patterns``) in both modes.
 """
 
@@ -23,7 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import URLPattern, path, re_path
 
-from . import views
+from . import views, wire
 
 app_name = "desktop_django"
 
@@ -57,5 +58,6 @@ def media_patterns() -> list[URLPattern]:
 urlpatterns = [
     path("health/", views.health, name="health"),
     path("splash/", views.splash, name="splash"),
+    path(wire.CSP_REPORT_PATH.lstrip("/"), views.csp_report, name="csp-report"),
     *media_patterns(),
 ]

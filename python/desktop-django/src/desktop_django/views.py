@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import logging
+import re
+import threading
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
@@ -16,12 +21,15 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from . import app_settings, auth, database
 from .conf import EXPECTED_PRAGMAS
 
 _migrated = False  # once true it stays true: nothing un-applies migrations while serving
+
+csp_logger = logging.getLogger("desktop_django.csp")  # propagates to the role's log file
 
 
 def app_version() -> str:
@@ -121,3 +129,117 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
         raise Http404("no such file") from exc
     response["Content-Security-Policy"] = MEDIA_CSP
     return response
+
+
+# Content-Security-Policy reports ------------------------------------------------------------
+
+# CSP3 §5.3 "Report a violation", for report-uri: `application/csp-report`, one
+# {"csp-report": {...}} object.
+# Reporting API (W3C Reporting §3.6): `application/reports+json`, a list of reports whose
+# `type` is "csp-violation" for these.
+CSP_REPORT_TYPES = ("application/csp-report", "application/reports+json")
+MAX_CSP_REPORT_BYTES = 64 * 1024  # a report is a few hundred bytes; more is not one
+MAX_CSP_DISTINCT = 256  # per process: a page that builds URLs must not grow the set forever
+CSP_DOCS = "docs/wrapping.md#content-security-policy"
+_DIRECTIVE = re.compile(r"^[a-z][a-z-]{0,39}$")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_csp_seen: set[tuple[str, str]] = set()
+_csp_lock = threading.Lock()  # waitress serves on several threads
+
+
+class BadReport(ValueError):
+    """The body is not a CSP report of the declared type."""
+
+
+def _no_query(value: object) -> str:
+    # The query string is never logged: tickets and other secrets travel in it.
+    text = str(value or "").split("?", 1)[0].split("#", 1)[0]
+    return _UNPRINTABLE.sub("", text)[:200] or "(none)"
+
+
+def _violations(content_type: str, payload: object) -> list[tuple[str, str, str]]:
+    """``(directive, blocked URI, document path)`` of each CSP violation in ``payload``,
+    query strings and fragments removed. Raises ``BadReport`` for another shape."""
+    if content_type == "application/csp-report":
+        report = payload.get("csp-report") if isinstance(payload, dict) else None
+        if not isinstance(report, dict):
+            raise BadReport("no csp-report object")
+        fields = [
+            (
+                report.get("effective-directive") or report.get("violated-directive"),
+                report.get("blocked-uri"),
+                report.get("document-uri"),
+            )
+        ]
+    else:
+        if not isinstance(payload, list) or not all(isinstance(r, dict) for r in payload):
+            raise BadReport("not a list of reports")
+        fields = []
+        for report in payload:
+            body = report.get("body")
+            if report.get("type") != "csp-violation":
+                continue  # other report types (deprecation, ...) are not ours to log
+            if not isinstance(body, dict):
+                raise BadReport("a csp-violation report without a body")
+            fields.append(
+                (body.get("effectiveDirective"), body.get("blockedURL"), body.get("documentURL"))
+            )
+    found = []
+    for directive, blocked, document in fields:
+        # CSP2's violated-directive is the whole directive ("script-src 'self'").
+        name = str(directive or "").strip().split(" ", 1)[0].lower()
+        document_path = (urlsplit(_no_query(document)).path if document else "") or "(unknown page)"
+        found.append(
+            (name if _DIRECTIVE.match(name) else "unknown", _no_query(blocked), document_path)
+        )
+    return found
+
+
+# Browsers post reports without a CSRF token (CSP3 §5.3). A forged one changes no data,
+# it can add a log line at most, and the token gate above still applies.
+@csrf_exempt
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """``POST wire.CSP_REPORT_PATH``: a Content-Security-Policy violation report, the
+    default CSP's ``report-uri`` (``app_settings.DEFAULT_CSP``).
+
+    Body: ``application/csp-report`` (``{"csp-report": {...}}``, CSP3 §5.3) or
+    ``application/reports+json`` (a list of Reporting API reports), at most
+    ``MAX_CSP_REPORT_BYTES``. Logs one WARNING on ``desktop_django.csp`` per distinct
+    (directive, blocked URI without its query) per process, the first ``MAX_CSP_DISTINCT``
+    of them: "Content-Security-Policy blocked <uri> (<directive>) on <page path>; see
+    docs/wrapping.md#content-security-policy". Answers 204; 413 for a larger body, 415 for
+    another Content-Type, 400 for malformed JSON or another shape, 405 for other methods.
+    The middleware's gate applies as everywhere: the webview's report carries the session
+    cookie (credentials mode "same-origin", CSP3 §5.3).
+    """
+    content_type = (request.content_type or "").lower()
+    if content_type not in CSP_REPORT_TYPES:
+        return HttpResponse(status=415)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_CSP_REPORT_BYTES:
+        return HttpResponse(status=413)
+    body = request.read(MAX_CSP_REPORT_BYTES + 1)
+    if len(body) > MAX_CSP_REPORT_BYTES:
+        return HttpResponse(status=413)
+    try:
+        violations = _violations(content_type, json.loads(body.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError):  # JSONDecodeError and BadReport included
+        return HttpResponse(status=400)
+    for directive, blocked, document in violations:
+        key = (directive, blocked)
+        with _csp_lock:
+            if key in _csp_seen or len(_csp_seen) >= MAX_CSP_DISTINCT:
+                continue
+            _csp_seen.add(key)
+        csp_logger.warning(
+            "Content-Security-Policy blocked %s (%s) on %s; see %s",
+            blocked,
+            directive,
+            document,
+            CSP_DOCS,
+        )
+    return HttpResponse(status=204)

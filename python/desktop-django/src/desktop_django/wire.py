@@ -64,8 +64,8 @@ TOKEN_HEADER = "X-Desktop-Django-Token"  # noqa: S105 (a header name, not a secr
 # The same header as a WSGI environ / `request.META` key.
 TOKEN_HEADER_META = "HTTP_" + TOKEN_HEADER.upper().replace("-", "_")
 # The HttpOnly session cookie set by the bootstrap URL. The shells never read it (the
-# conformance suite checks it from outside, `conformance/src/http.rs`), so it is the one
-# value here that `contract/src` does not spell.
+# conformance suite checks it from outside, `conformance/src/http.rs`), so `contract/src`
+# does not spell it (nor `CSP_REPORT_PATH` below).
 TOKEN_COOKIE = "desktop_django_auth_token"  # noqa: S105 (a cookie name, not a secret)
 # Readiness probe, `GET /health/[?nonce=N]`; `contract::health`.
 HEALTH_PATH = "/health/"
@@ -73,6 +73,10 @@ HEALTH_PATH = "/health/"
 TICKET_PATH = "/desktop-auth/ticket/"
 # `GET ?ticket=T&next=/`: 302 + the cookie; `contract::ticket::bootstrap_url`.
 BOOTSTRAP_PATH = "/desktop-auth/bootstrap/"
+# `POST` Content-Security-Policy violation reports: the default CSP's `report-uri`
+# (`app_settings.DEFAULT_CSP`), routed by `desktop_django.urls`. Shared with the webview,
+# which posts to it, not with the Rust half: `contract/src` does not spell it either.
+CSP_REPORT_PATH = "/desktop-django/csp-report/"
 
 # App data ------------------------------------------------------------------------------
 

@@ -4,7 +4,11 @@ A wrapped project does it in a new ``desktop_urls.py``, leaving its own URLconf 
 
     from mysite.urls import urlpatterns as project_patterns
 
-    urlpatterns = [path("", include("desktop_django.urls")), *project_patterns]
+    urlpatterns = [
+        path("", include("desktop_django.urls")),
+        *project_patterns,
+        *staticfiles_urlpatterns(),  # dev mode, DEBUG on: waitress is no runserver
+    ]
 
 and names that module in ``configure(..., urlconf="mysite.desktop_urls")``. The shell
 waits for ``/health/`` at the root (C-READY-1); check ``desktop_django.E005`` says so when

@@ -2,6 +2,7 @@
 
 A wrapped project does it in a new ``desktop_urls.py``, leaving its own URLconf alone::
 
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
     from mysite.urls import urlpatterns as project_patterns
 
     urlpatterns = [

@@ -8,6 +8,10 @@
 #      - tauri: Tauri's bundler (npm @tauri-apps/cli), runtime in /usr/lib/<product name>/runtime
 #      - wry: cargo-packager (npm @crabnebula/packager-linux-x64-gnu, prebuilt; shells/wry/
 #        packager.cjs), a .deb with the runtime in /usr/lib/desktop-django-wry/runtime
+#      - electron (only when named): electron-builder (npm, shells/neon-electron), the runtime in
+#        resources/runtime and the neon addon unpacked from the asar; Electron's binary comes from
+#        GitHub, so here only `--bundles dir` with ELECTRON_DIST (an unpacked Electron, e.g. a
+#        stand-in for the layout test in test-package.sh) runs
 #   3. SHA256SUMS over every artifact in target/package/ (`sha256sum -c SHA256SUMS` checks it)
 #
 # With no shell it builds every shell that ships from this machine: Tauri everywhere, wry on
@@ -23,7 +27,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 step() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 fail() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-profile="release" flag="" bundles="" shells=""
+profile="release" flag="" bundles="" shells="" reuse_runtime=0
 case "$(uname -s)" in
   Darwin) os=macos bundles=dmg ;;
   MINGW* | MSYS* | CYGWIN*) os=windows bundles=nsis ;;
@@ -33,9 +37,10 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --debug) profile="debug" flag="--debug" ;;
     --bundles) bundles="${2:?--bundles needs a list, e.g. deb,rpm}"; shift ;;
-    tauri | wry) shells="$shells $1" ;;
-    electron) fail "just package electron: not built by this script yet (docs/release.md)" ;;
-    *) fail "usage: just package [tauri|wry] [--debug] [--bundles deb,rpm,appimage,dmg,nsis]" ;;
+    # The runtime staged by an earlier run of this script (tests that just staged it).
+    --reuse-runtime) reuse_runtime=1 ;;
+    tauri | wry | electron) shells="$shells $1" ;;
+    *) fail "usage: just package [tauri|wry|electron] [--debug] [--bundles deb,rpm,appimage,dmg,nsis,zip,dir] [--reuse-runtime]" ;;
   esac
   shift
 done
@@ -63,8 +68,12 @@ manifest="$runtime/desktop-runtime.json"
 py="$root/backend/.venv/bin/python"
 [ -x "$py" ] || py="$root/backend/.venv/Scripts/python.exe"
 
-step "Staging the Python runtime (PyInstaller, about 1-2 min)"
-(cd "$root/backend" && "$py" ../packaging/runtime/stage.py)
+if [ $reuse_runtime = 1 ] && [ -f "$manifest" ]; then
+  step "Reusing the staged runtime in $runtime"
+else
+  step "Staging the Python runtime (PyInstaller, about 1-2 min)"
+  (cd "$root/backend" && "$py" ../packaging/runtime/stage.py)
+fi
 [ -f "$manifest" ] || fail "the stage wrote no $manifest"
 
 # The identity, from the one place each value is defined: desktop.toml (names) and the runtime
@@ -79,7 +88,8 @@ PY
 product="${product//$'\x1f'/ }"
 slug="$(tr '[:upper:] ' '[:lower:]-' <<<"$product")"
 # Installers of earlier runs (of any shell) would end up in SHA256SUMS: only this run's are kept.
-find "$out" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.exe' -o -name '*.msi' \) -delete
+# An unpacked build (`--bundles dir`) makes no installer and leaves them alone.
+[ "$bundles" = dir ] || find "$out" -maxdepth 1 -type f \( -name '*.deb' -o -name '*.rpm' -o -name '*.AppImage' -o -name '*.dmg' -o -name '*.exe' -o -name '*.msi' \) -delete
 artifacts=()
 
 package_tauri() {
@@ -170,6 +180,79 @@ PY
   local artifact="$out/$slug-wry-$version-$os-$arch.deb"
   cp "$found" "$artifact"
   artifacts+=("$artifact")
+}
+
+# Electron: electron-builder, configured here from the same identity (desktop.toml, the runtime
+# manifest) as the other installers, so package.json holds no second copy of it.
+package_electron() {
+  local dir="$root/shells/neon-electron" bundle_dir="$target_dir/$profile/bundle/electron" config
+  local cargo_profile=(--release)
+  [ "$profile" = release ] || cargo_profile=()
+  step "Building the Electron shell's addon ($profile build)"
+  (cd "$root" && cargo build -p neon-electron-shell "${cargo_profile[@]}")
+  (cd "$dir" && node scripts/copy-addon.js "$profile")
+  step "Bundling $product $version with electron-builder ($bundles)"
+  rm -rf "$bundle_dir"
+  config="$bundle_dir.json"
+  "$py" - "$product" "$app_id" "$version" "$runtime" "$bundle_dir" "$slug" "$bundles" "$os" "$root" \
+    > "$config" <<'PY'
+import json, os, sys
+product, app_id, version, runtime, out, slug, bundles, os_name, root = sys.argv[1:]
+# Our bundle kinds in electron-builder's words; `dir` is the unpacked app alone.
+names = {"deb": "deb", "rpm": "rpm", "appimage": "AppImage", "dmg": "dmg", "zip": "zip",
+         "nsis": "nsis", "dir": "dir"}
+targets = [names[b] for b in bundles.split(",")]
+platform = {"linux": "linux", "macos": "mac", "windows": "win"}[os_name]
+config = {
+    "appId": app_id, "productName": product, "executableName": f"{slug}-electron",
+    # The update key and feed built into the app (C-PKG-3), as for Tauri: package.json's
+    # desktopDjango fields, read by src/update.js; empty means the app never updates.
+    "extraMetadata": {"version": version, "desktopDjango": {
+        "updateUrl": os.environ.get("DESKTOP_DJANGO_UPDATE_URL", "").strip(),
+        "updatePublicKey": os.environ.get("DESKTOP_DJANGO_UPDATE_PUBKEY", "").strip()}},
+    "directories": {"output": out},
+    "files": ["src/**/*", "index.node", "package.json"],
+    # A native addon cannot load from inside an asar archive.
+    "asarUnpack": ["**/*.node"],
+    "extraResources": [{"from": runtime, "to": "runtime"},
+                       {"from": os.path.join(root, "assets", "brand"), "to": "brand"}],
+    platform: {"target": targets},
+    "publish": None,
+}
+if platform == "linux":
+    config["linux"]["category"] = "Office"
+# Code signing (docs/release.md). The stage signed the runtime before its manifest recorded
+# each file's SHA-256: electron-builder must not sign it again (the supervisor would refuse
+# it, C-PKG-1), so macOS skips it and Windows goes through scripts/sign-windows.js.
+identity = os.environ.get("APPLE_SIGNING_IDENTITY", "").strip()
+if platform == "mac":
+    config["mac"].update({"identity": identity or None, "signIgnore": ["/Contents/Resources/runtime/"],
+                          "notarize": bool(identity and os.environ.get("APPLE_API_KEY_ID"))})
+if platform == "win" and os.environ.get("WINDOWS_CERTIFICATE", "").strip():
+    config["win"]["signtoolOptions"] = {
+        "sign": os.path.join(root, "shells", "neon-electron", "scripts", "sign-windows.js")}
+dist = os.environ.get("ELECTRON_DIST", "").strip()
+if dist:
+    # An unpacked Electron instead of the download from GitHub.
+    config["electronDist"] = dist
+print(json.dumps(config, indent=1))
+PY
+  local platform_flag=--linux
+  case "$os" in macos) platform_flag=--mac ;; windows) platform_flag=--win ;; esac
+  (cd "$dir" && DESKTOP_DJANGO_SIGN_PYTHON="$py" npx --no-install electron-builder "$platform_flag" \
+    --config "$config" --publish never)
+  local found ext artifact kind
+  for kind in ${bundles//,/ }; do
+    [ "$kind" = dir ] && continue
+    case "$kind" in appimage) ext=AppImage ;; nsis) ext=exe ;; *) ext="$kind" ;; esac
+    found="$(find "$bundle_dir" -maxdepth 1 -type f -name "*.$ext" | head -n 1)"
+    [ -n "$found" ] || fail "electron-builder wrote no $kind in $bundle_dir"
+    [ "$kind" = nsis ] && ext="setup.exe"
+    artifact="$out/$slug-electron-$version-$os-$arch.$ext"
+    cp "$found" "$artifact"
+    artifacts+=("$artifact")
+  done
+  printf '    %s\n' "electron: $bundle_dir"
 }
 
 for shell in $shells; do "package_$shell"; done

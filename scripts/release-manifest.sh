@@ -18,10 +18,11 @@ manifest="$out/runtime/desktop-runtime.json"
 read -r app_id version < <(python3 -c 'import json, sys; m = json.load(open(sys.argv[1])); print(m["app_id"], m["app_version"])' "$manifest")
 shopt -s nullglob
 artifacts=()
-# The wry shell has no updater, and the feed keys installers by OS, arch and kind, one each: the
-# wry .deb would take the Tauri .deb's place. SHA256SUMS still lists it.
+# The feed keys installers by OS, arch and kind, one each, so it serves one shell: Tauri's. The
+# wry shell has no updater, and Electron's installers (packages.yml builds them too) would take
+# the Tauri ones' places. SHA256SUMS still lists them all.
 for a in "$out"/*-"$version"-*.{deb,rpm,AppImage,dmg,setup.exe,msi,tar.gz}; do
-  case "$(basename "$a")" in *-wry-"$version"-*) ;; *) artifacts+=("$a") ;; esac
+  case "$(basename "$a")" in *-wry-"$version"-* | *-electron-"$version"-*) ;; *) artifacts+=("$a") ;; esac
 done
 [ ${#artifacts[@]} -gt 0 ] || { echo "error: no artifacts of version $version in $out" >&2; exit 1; }
 printf '\033[1;36m==>\033[0m %s\n' "Signing release.json for $app_id $version (${#artifacts[@]} artifacts)"

@@ -183,4 +183,22 @@ $sudo dpkg --purge "$pkg" >/dev/null 2>&1
 [ "$(sha256sum "$data/app.sqlite3" | cut -d' ' -f1)" = "$before" ] || fail "the database changed on removal"
 note "app data and database untouched: $data"
 
+# Electron's installers need its binary, which downloads from GitHub only (packages.yml builds
+# them). The layout electron-builder makes is checked here with a stand-in Electron: the runtime
+# staged above in resources/runtime, the addon unpacked from the asar and loadable.
+step "The Electron app's layout (electron-builder --dir over a stand-in Electron)"
+stand_in="$work/electron-dist"
+mkdir -p "$stand_in" && printf '#!/bin/sh\nexit 0\n' > "$stand_in/electron" && chmod +x "$stand_in/electron"
+ELECTRON_DIST="$stand_in" "$root/scripts/package.sh" electron --debug --bundles dir --reuse-runtime \
+  > "$work/electron-builder.log" 2>&1 || { tail -n 30 "$work/electron-builder.log"; fail "electron-builder failed"; }
+app="${CARGO_TARGET_DIR:-$root/target}/debug/bundle/electron/linux-unpacked"
+cmp -s "$app/resources/runtime/desktop-runtime.json" "$out/runtime/desktop-runtime.json" \
+  || fail "the Electron app does not carry the staged runtime in resources/runtime"
+[ -x "$app/resources/runtime/desktop-backend/desktop-backend" ] || fail "no desktop-backend in the Electron app"
+[ -f "$app/resources/app.asar" ] || fail "no app.asar in the Electron app"
+node -e 'const m = { exports: {} }; process.dlopen(m, process.argv[1]);
+  if (typeof m.exports.prepare !== "function") { console.error("no prepare export"); process.exit(1); }' \
+  "$app/resources/app.asar.unpacked/index.node" || fail "the Electron app's addon does not load"
+note "resources/runtime (the same manifest), app.asar, the addon unpacked and loadable: $app"
+
 "$root/scripts/test-update.sh" "$deb" "$keys"
